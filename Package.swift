@@ -1,0 +1,62 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Upcoming features every Swift target turns on (STYLE.md, after Hummingbird's manifest).
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+/// Core and CLI hold no unsafe code: strict memory safety, warnings as errors.
+let strict: [SwiftSetting] = upcoming + [
+    .strictMemorySafety(),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "Sealbox",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sealbox", targets: ["sealbox"]),
+        .library(name: "SealboxCrypto", targets: ["SealboxCrypto"]),
+        .library(name: "SealboxCore", targets: ["SealboxCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // MARK: - C libraries (one Swift module imports each)
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]
+        ),
+        .systemLibrary(
+            name: "CArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
+
+        // MARK: - Libraries
+        .target(name: "SealboxCrypto", dependencies: ["CSodium"], swiftSettings: upcoming),
+        .target(name: "SealboxCore", swiftSettings: strict),
+        .target(name: "SealboxArchive", dependencies: ["SealboxCrypto", "CArchive"], swiftSettings: upcoming),
+        .target(
+            name: "SealboxCLI",
+            dependencies: [
+                "SealboxCrypto", "SealboxCore", "SealboxArchive",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "sealbox", dependencies: ["SealboxCLI"], swiftSettings: strict),
+        .executableTarget(name: "sealbox-bench", dependencies: ["SealboxCrypto"], path: "Tools/Bench",
+            swiftSettings: upcoming),
+
+        // MARK: - Tests
+        .testTarget(name: "SealboxCryptoTests", dependencies: ["SealboxCrypto"], swiftSettings: upcoming),
+        .testTarget(name: "SealboxCoreTests", dependencies: ["SealboxCore"], swiftSettings: upcoming),
+        .testTarget(name: "SealboxCLITests", dependencies: ["SealboxCLI"], swiftSettings: upcoming),
+    ]
+)

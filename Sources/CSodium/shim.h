@@ -1,0 +1,4 @@
+#ifndef SEALBOX_CSODIUM_SHIM_H
+#define SEALBOX_CSODIUM_SHIM_H
+#include <sodium.h>
+#endif

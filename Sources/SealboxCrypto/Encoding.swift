@@ -1,0 +1,76 @@
+internal import CSodium
+
+/// Lowercase hexadecimal.
+public enum Hex {
+    /// Encodes bytes as lowercase hex.
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes hex (either case); `nil` when malformed.
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            case 0x41...0x46: c - 0x41 + 10
+            default: nil
+            }
+        }
+        var out = [UInt8]()
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let hi = value(chars[i]), let lo = value(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+}
+
+/// Standard base64 (RFC 4648 §4), padded or unpadded, decoding only canonical input.
+public enum Base64 {
+    /// Encodes `bytes`.
+    public static func encode(_ bytes: some RawBytes, padded: Bool = true) -> String {
+        Sodium.ensure()
+        let variant = padded ? sodium_base64_VARIANT_ORIGINAL : sodium_base64_VARIANT_ORIGINAL_NO_PADDING
+        return bytes.withUnsafeBytes { b in
+            let length = sodium_base64_encoded_len(b.count, variant)
+            var out = [CChar](repeating: 0, count: length)
+            _ = sodium_bin2base64(&out, length, b.u8, b.count, variant)
+            return String(decoding: out.prefix(length - 1).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+    }
+
+    /// Decodes canonical base64: no whitespace, no stray padding, zero trailing bits. `nil` otherwise.
+    public static func decode(_ text: some StringProtocol, padded: Bool = true) -> [UInt8]? {
+        Sodium.ensure()
+        let chars = Array(text.utf8)
+        if chars.isEmpty { return [] }
+        let variant = padded ? sodium_base64_VARIANT_ORIGINAL : sodium_base64_VARIANT_ORIGINAL_NO_PADDING
+        var out = [UInt8](repeating: 0, count: chars.count * 3 / 4 + 3)
+        var outCount = 0
+        var end: UnsafePointer<CChar>?
+        let status = chars.withUnsafeBufferPointer { c in
+            c.withMemoryRebound(to: CChar.self) { cc in
+                let s = sodium_base642bin(&out, out.count, cc.baseAddress, cc.count, nil, &outCount, &end, variant)
+                return s == 0 && end == cc.baseAddress.map { $0 + cc.count } ? 0 : -1
+            }
+        }
+        guard status == 0 else { return nil }
+        let decoded = Array(out.prefix(outCount))
+        // Canonical means re-encoding gives the same text (rejects non-zero trailing bits on any libsodium).
+        guard encode(decoded, padded: padded).utf8.elementsEqual(chars) else { return nil }
+        return decoded
+    }
+}

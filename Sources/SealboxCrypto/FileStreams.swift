@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Reads and writes files through POSIX descriptors in fixed-size blocks, so streaming code keeps
+/// constant memory whatever the file size.
+public enum FileStreams {
+    /// The block size used for reading.
+    public static let blockSize = 64 * 1024
+
+    /// Calls `body` with each block of the file at `path` (`-` is standard input).
+    /// - Throws: `CryptoError.io` when the file cannot be opened or read; what `body` throws.
+    public static func forEachBlock(ofFile path: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CryptoError(.io, "cannot open \(path) for reading (errno \(errno))") }
+        defer { if fd != STDIN_FILENO { close(fd) } }
+        var block = [UInt8](repeating: 0, count: blockSize)
+        defer { block.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        while true {
+            let n = block.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw CryptoError(.io, "cannot read \(path) (errno \(errno))")
+            }
+            if n == 0 { return }
+            try block.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+    }
+
+    /// A file opened for writing (created with mode 0600, truncated); `-` is standard output.
+    public final class Writer {
+        private let fd: Int32
+        private let path: String
+
+        /// Opens `path` for writing.
+        /// - Throws: `CryptoError.io` when it cannot be created.
+        public init(path: String) throws {
+            self.path = path
+            fd = path == "-" ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw CryptoError(.io, "cannot create \(path) (errno \(errno))") }
+        }
+
+        deinit { if fd != STDOUT_FILENO { close(fd) } }
+
+        /// Writes every byte of `bytes`.
+        /// - Throws: `CryptoError.io` on a write failure (disk full, closed pipe).
+        public func write(_ bytes: UnsafeRawBufferPointer) throws {
+            var offset = 0
+            while offset < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress?.advanced(by: offset), bytes.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw CryptoError(.io, "cannot write \(path) (errno \(errno))")
+                }
+                offset += n
+            }
+        }
+
+        /// Flushes to stable storage.
+        /// - Throws: `CryptoError.io` when `fsync` fails.
+        public func sync() throws {
+            guard fd == STDOUT_FILENO || fsync(fd) == 0 else { throw CryptoError(.io, "cannot sync \(path)") }
+        }
+    }
+}
+
+// MARK: - Safe helpers for callers built with strict memory safety
+
+extension FileStreams {
+    /// Whether `path` exists.
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    /// Removes `path`, ignoring a missing file.
+    public static func remove(_ path: String) { _ = unlink(path) }
+
+    /// Reads a whole small file (a key, a signature), refusing one over `limit` bytes.
+    /// - Throws: `CryptoError.io` when missing, unreadable or too large.
+    public static func readSmallFile(_ path: String, limit: Int = 1 << 20) throws -> [UInt8] {
+        var out: [UInt8] = []
+        try forEachBlock(ofFile: path) { block in
+            out.append(contentsOf: block)
+            if out.count > limit { throw CryptoError(.io, "\(path) is larger than \(limit) bytes") }
+        }
+        return out
+    }
+
+    /// Reads a whole small secret file into secure memory (the transient read buffers are wiped).
+    /// - Throws: `CryptoError.io` when missing, unreadable or too large.
+    public static func readSecretFile(_ path: String, limit: Int = 1 << 16) throws -> SecureBytes {
+        var raw = try readSmallFile(path, limit: limit)
+        defer { wipe(&raw) }
+        return SecureBytes(copying: raw)
+    }
+
+    /// Writes `bytes` to `path` (mode 0600). With `exclusive`, refuses an existing file.
+    /// - Throws: `CryptoError.io` when the file exists (exclusive) or cannot be written and synced.
+    public static func writeFile(_ path: String, _ bytes: some RawBytes, exclusive: Bool = false) throws {
+        if exclusive && exists(path) { throw CryptoError(.io, "\(path) already exists; refusing to overwrite it") }
+        let writer = try Writer(path: path)
+        try bytes.withUnsafeBytes { try writer.write($0) }
+        try writer.sync()
+    }
+
+    /// Writes a secret to a new file (mode 0600), refusing to overwrite.
+    /// - Throws: `CryptoError.io` when the file exists or cannot be written.
+    public static func writeSecretFile(_ path: String, _ secret: SecureBytes) throws {
+        if exists(path) { throw CryptoError(.io, "\(path) already exists; refusing to overwrite a key file") }
+        let writer = try Writer(path: path)
+        try secret.withUnsafeBytes { try writer.write($0) }
+        try writer.sync()
+    }
+
+    /// Writes `text` to standard error.
+    public static func writeStandardError(_ text: String) {
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    /// Overwrites an array's bytes with zeros (for transient copies of secrets).
+    public static func wipe(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+    }
+}
+
+// MARK: - Whole-file operations
+
+extension Age {
+    /// Encrypts the file at `input` into `output`, streaming (constant memory).
+    /// - Throws: `CryptoError` for I/O or an empty recipient list.
+    public static func encryptFile(
+        _ input: String, to output: String, recipients: [AgeRecipient], armored: Bool = false
+    ) throws {
+        let encryptor = try AgeEncryptor(recipients: recipients, armored: armored)
+        let writer = try FileStreams.Writer(path: output)
+        try FileStreams.forEachBlock(ofFile: input) { try encryptor.update($0, output: writer.write) }
+        try encryptor.finish(output: writer.write)
+        try writer.sync()
+    }
+
+    /// Decrypts the file at `input` into `output`, streaming; on any failure the partial output is removed.
+    /// - Throws: `CryptoError` with an `age…` code, or `.io`.
+    public static func decryptFile(_ input: String, to output: String, identities: [AgeIdentity]) throws {
+        let decryptor = AgeDecryptor(identities: identities)
+        do {
+            let writer = try FileStreams.Writer(path: output)
+            try FileStreams.forEachBlock(ofFile: input) { try decryptor.update($0, output: writer.write) }
+            try decryptor.finish(output: writer.write)
+            try writer.sync()
+        } catch {
+            if output != "-" { FileStreams.remove(output) }
+            throw error
+        }
+    }
+}
+
+extension Minisign {
+    /// BLAKE2b-512 of the file at `path`, streaming.
+    /// - Throws: `CryptoError.io`.
+    public static func prehashFile(_ path: String) throws -> [UInt8] {
+        var hash = Prehash()
+        try FileStreams.forEachBlock(ofFile: path) { hash.update($0) }
+        return hash.finalize()
+    }
+}

@@ -1,0 +1,102 @@
+internal import CSodium
+import Synchronization
+
+/// A buffer for secret bytes: guarded memory from `sodium_malloc`, locked out of swap, zeroed on release.
+///
+/// Security contract:
+/// - the bytes live in memory from `sodium_malloc` (guard pages, `mlock`ed where the system allows) and are
+///   zeroed with `sodium_memzero` before `sodium_free` when the last reference goes;
+/// - equality is constant-time (`sodium_memcmp`);
+/// - `description`, `debugDescription`, `dump` and string interpolation print `SecureBytes(N bytes, redacted)`;
+/// - not `Codable`: a secret leaves this type only by an explicit `withUnsafeBytes` or a sealing call.
+public final class SecureBytes: @unchecked Sendable {
+    // Invariant making `@unchecked Sendable` sound: `pointer` and `count` never change after `init`; the
+    // bytes change only through `withUnsafeMutableBytes`, which callers use before sharing the value.
+    private let pointer: UnsafeMutableRawPointer
+    /// The number of secret bytes.
+    public let count: Int
+    private let probe: Int?
+
+    /// Allocates `count` zeroed bytes and lets `fill` write them.
+    ///
+    /// - Parameters:
+    ///   - count: the number of bytes, at least 1 (`sodium_malloc` needs a size).
+    ///   - fill: writes the secret; if it throws, the memory is zeroed and freed once, by `deinit`.
+    /// - Throws: what `fill` throws, or `CryptoError.libraryFailure` when guarded memory is exhausted.
+    public convenience init<E: Error>(
+        count: Int, fill: (UnsafeMutableRawBufferPointer) throws(E) -> Void
+    ) throws(E) {
+        try self.init(count: count, probe: nil, fill: fill)
+    }
+
+    /// Allocates with an optional test probe that records the zeroing and freeing of this buffer.
+    init<E: Error>(count: Int, probe: Int?, fill: (UnsafeMutableRawBufferPointer) throws(E) -> Void) throws(E) {
+        Sodium.ensure()
+        let size = max(count, 1)
+        guard let memory = sodium_malloc(size) else {
+            // Out of guarded memory: there is no way to continue safely.
+            fatalError("sodium_malloc failed: out of guarded memory")
+        }
+        sodium_memzero(memory, size)
+        self.pointer = memory
+        self.count = count
+        self.probe = probe
+        // Every stored property is set: if `fill` throws, Swift runs `deinit`, which frees. Never free here.
+        try fill(UnsafeMutableRawBufferPointer(start: memory, count: count))
+    }
+
+    /// Copies `bytes` into secure memory. The caller should wipe its own copy.
+    public convenience init(copying bytes: some Collection<UInt8>) {
+        self.init(count: bytes.count) { (buffer: UnsafeMutableRawBufferPointer) -> Void in
+            buffer.copyBytes(from: bytes)
+        }
+    }
+
+    /// Creates `count` random secret bytes.
+    public static func random(count: Int) -> SecureBytes {
+        SecureBytes(count: count) { (buffer: UnsafeMutableRawBufferPointer) -> Void in
+            if let base = buffer.baseAddress { randombytes_buf(base, buffer.count) }
+        }
+    }
+
+    deinit {
+        sodium_memzero(pointer, max(count, 1))
+        if let probe {
+            let zeroed = sodium_is_zero(pointer.assumingMemoryBound(to: UInt8.self), max(count, 1)) == 1
+            SecureBytes.probeRecords.withLock { $0[probe, default: []].append(zeroed) }
+        }
+        sodium_free(pointer)
+    }
+
+    /// Lends the secret bytes read-only for the duration of `body`; the pointer must not escape.
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeRawBufferPointer(start: pointer, count: count))
+    }
+
+    /// Lends the secret bytes for writing for the duration of `body`; the pointer must not escape.
+    public func withUnsafeMutableBytes<R, E: Error>(
+        _ body: (UnsafeMutableRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
+        try body(UnsafeMutableRawBufferPointer(start: pointer, count: count))
+    }
+
+    /// Test hook: for each probe id, whether the buffer was all zero just before each `sodium_free`.
+    static let probeRecords = Mutex<[Int: [Bool]]>([:])
+}
+
+// MARK: - Equality and redaction
+
+extension SecureBytes: Equatable {
+    /// Constant-time comparison of contents (`sodium_memcmp`); different lengths are unequal.
+    public static func == (lhs: SecureBytes, rhs: SecureBytes) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        if lhs.count == 0 { return true }
+        return sodium_memcmp(lhs.pointer, rhs.pointer, lhs.count) == 0
+    }
+}
+
+extension SecureBytes: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "SecureBytes(\(count) bytes, redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}
