@@ -9,10 +9,11 @@ let upcoming: [SwiftSetting] = [
 ]
 
 /// Core and CLI hold no unsafe code: strict memory safety, warnings as errors.
-let strict: [SwiftSetting] = upcoming + [
-    .strictMemorySafety(),
-    .treatAllWarnings(as: .error),
-]
+let strict: [SwiftSetting] =
+    upcoming + [
+        .strictMemorySafety(),
+        .treatAllWarnings(as: .error),
+    ]
 
 let package = Package(
     name: "Sealbox",
@@ -51,7 +52,8 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "sealbox", dependencies: ["SealboxCLI"], swiftSettings: strict),
-        .executableTarget(name: "sealbox-bench", dependencies: ["SealboxCrypto"], path: "Tools/Bench",
+        .executableTarget(
+            name: "sealbox-bench", dependencies: ["SealboxCrypto"], path: "Tools/Bench",
             swiftSettings: upcoming),
 
         // MARK: - Tests

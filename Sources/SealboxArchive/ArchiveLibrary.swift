@@ -4,7 +4,7 @@ internal import CArchive
 ///
 /// Only the link is proved here; `SealboxArchive` has no package writer or reader yet.
 public enum ArchiveLibrary {
-    /// libarchive's version string, e.g. `libarchive 3.6.2`.
+    /// libarchive's version string, such as `libarchive 3.6.2`.
     public static var version: String {
         guard let text = archive_version_string() else { return "libarchive (unknown version)" }
         return String(cString: text)

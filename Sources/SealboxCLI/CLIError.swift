@@ -1,7 +1,8 @@
+internal import SealboxCrypto
+
 #if canImport(Glibc)
     import Glibc
 #endif
-internal import SealboxCrypto
 
 /// A refusal the CLI reports as one line, `sealbox: error: …`, with a `sysexits.h` exit code.
 public struct CLIError: Error, Sendable {

@@ -6,8 +6,10 @@ struct CryptoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crypto",
         abstract: "age encryption and minisign signatures, compatible with the age and minisign tools.",
-        subcommands: [AgeKeygen.self, AgeEncrypt.self, AgeDecrypt.self, MinisignKeygen.self, MinisignSign.self,
-            MinisignVerify.self]
+        subcommands: [
+            AgeKeygen.self, AgeEncrypt.self, AgeDecrypt.self, MinisignKeygen.self, MinisignSign.self,
+            MinisignVerify.self,
+        ]
     )
 }
 

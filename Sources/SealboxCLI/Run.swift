@@ -2,8 +2,9 @@ import ArgumentParser
 internal import SealboxCrypto
 
 extension SealboxCommand {
-    /// Parses `arguments`, runs the command, and turns every refusal into one line on standard error with its
-    /// `sysexits.h` code. The executable is only this call.
+    /// Runs one command line and returns its `sysexits.h` exit code.
+    ///
+    /// Every refusal becomes one line on standard error. The executable is only this call.
     public static func runMain(_ arguments: [String]? = nil) async -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
@@ -23,7 +24,8 @@ extension SealboxCommand {
                 return 0
             }
             if isArgumentParserError(error) {
-                let text = fullMessage(for: error)
+                var text = fullMessage(for: error)
+                if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
                 FileStreams.writeStandardError("sealbox: error: \(text)\n")
                 return code.rawValue == 1 ? CLIError.ExitStatus.usage.rawValue : code.rawValue
             }
@@ -43,4 +45,3 @@ extension SealboxCommand {
         FileStreams.writeStandardError(line + "\n")
     }
 }
-

@@ -1,4 +1,4 @@
-/// The Measures as a workflow engine (issue 3). Filled in by the Core issue.
+/// The Measures as a workflow engine.
 public enum SealboxCoreInfo {
     /// The format version of the domain model.
     public static let modelVersion = 1

@@ -65,8 +65,7 @@ public enum XChaCha20Poly1305 {
 enum ChaCha20Poly1305IETF {
     static let tagCount = 16
 
-    /// Encrypts `count` bytes at `buffer` in place and writes the tag right after them.
-    /// `buffer` must hold `count + 16` bytes.
+    /// Encrypts `count` bytes in place and writes the tag after them (`buffer` holds `count + 16` bytes).
     static func sealInPlace(
         _ buffer: UnsafeMutableRawBufferPointer, count: Int, nonce: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer
     ) {
@@ -76,7 +75,7 @@ enum ChaCha20Poly1305IETF {
             nonce.u8, key.u8)
     }
 
-    /// Decrypts `count` ciphertext bytes followed by their tag, in place. Returns `false` when the tag fails.
+    /// Decrypts `count` ciphertext bytes followed by their tag, in place; `false` when the tag fails.
     static func openInPlace(
         _ buffer: UnsafeMutableRawBufferPointer, count: Int, nonce: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer
     ) -> Bool {

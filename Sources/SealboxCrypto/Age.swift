@@ -24,7 +24,7 @@ public enum Age {
     /// - Throws: `CryptoError` with an `age…` code saying which part failed.
     public static func decrypt(_ file: some RawBytes, identities: [AgeIdentity]) throws -> SecureBytes {
         var out: [UInt8] = []
-        defer { out.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        defer { SecureBytes.wipe(&out) }
         let decryptor = AgeDecryptor(identities: identities)
         let sink: (UnsafeRawBufferPointer) -> Void = { out.append(contentsOf: $0) }
         try file.withUnsafeBytes { try decryptor.update($0, output: sink) }
@@ -130,7 +130,7 @@ public final class AgeEncryptor {
         filled = 0
     }
 
-    /// Encrypts more plaintext. A full chunk is held back until the next byte shows it is not the last.
+    /// Encrypts more plaintext, holding a full chunk back until the next byte shows it is not the last.
     public func update(_ plaintext: UnsafeRawBufferPointer, output: (UnsafeRawBufferPointer) throws -> Void) throws {
         precondition(!finished, "AgeEncryptor used after finish")
         try emitHeaderIfNeeded(output)
@@ -154,6 +154,6 @@ public final class AgeEncryptor {
         try sealChunk(last: true, output)
         try armor?.finish(output: output)
         finished = true
-        chunk.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+        SecureBytes.wipe(&chunk)
     }
 }

@@ -11,7 +11,8 @@ enum AgeArmor {
         private var pending: [UInt8] = []
         private var started = false
 
-        mutating func update(_ bytes: UnsafeRawBufferPointer, output: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        mutating func update(_ bytes: UnsafeRawBufferPointer, output: (UnsafeRawBufferPointer) throws -> Void) rethrows
+        {
             if !started {
                 started = true
                 try (AgeArmor.header + [0x0a]).withUnsafeBytes(output)
@@ -20,7 +21,8 @@ enum AgeArmor {
             var consumed = 0
             var text: [UInt8] = []
             while pending.count - consumed >= 48 {
-                text += Array(Base64.encode(pending[consumed..<(consumed + 48)].withContiguousStorage, padded: true).utf8)
+                text += Array(
+                    Base64.encode(pending[consumed..<(consumed + 48)].withContiguousStorage, padded: true).utf8)
                 text.append(0x0a)
                 consumed += 48
             }
@@ -58,7 +60,9 @@ enum AgeArmor {
                 case .leading:
                     if line.isEmpty && Self.isSpace(b) {
                         whitespace += 1
-                        guard whitespace < AgeArmor.maxWhitespace else { throw Self.fail("too much leading whitespace") }
+                        guard whitespace < AgeArmor.maxWhitespace else {
+                            throw Self.fail("too much leading whitespace")
+                        }
                         continue
                     }
                     try take(b, output: output)

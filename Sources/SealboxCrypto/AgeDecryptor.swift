@@ -113,7 +113,7 @@ public final class AgeDecryptor {
                 }
                 if opened {
                     let fileKey = SecureBytes(copying: body[0..<16])
-                    body.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+                    SecureBytes.wipe(&body)
                     return fileKey
                 }
             }
@@ -164,7 +164,8 @@ public final class AgeDecryptor {
             }
         }
         guard ok else {
-            throw CryptoError(.agePayload, "age payload: chunk \(counter) does not authenticate (modified or truncated)")
+            throw CryptoError(
+                .agePayload, "age payload: chunk \(counter) does not authenticate (modified or truncated)")
         }
         try buffer.withUnsafeBytes { b in
             try output(UnsafeRawBufferPointer(rebasing: b[offset..<(offset + plain)]))

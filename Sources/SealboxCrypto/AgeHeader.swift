@@ -35,8 +35,7 @@ struct AgeHeader: Sendable {
         return out
     }
 
-    /// Finds the end of a complete header in `bytes` (the index after the MAC line's LF), scanning from `from`.
-    /// Returns `nil` when more input is needed.
+    /// Finds the index just after a complete header's MAC line, or `nil` when more input is needed.
     static func endIndex(in bytes: [UInt8], scanFrom from: inout Int) -> Int? {
         var lineStart = from
         while let nl = bytes[lineStart...].firstIndex(of: 0x0a) {
@@ -52,7 +51,8 @@ struct AgeHeader: Sendable {
     init(parsing bytes: [UInt8]) throws(CryptoError) {
         func fail(_ why: String) -> CryptoError { CryptoError(.ageHeader, "age header: \(why)") }
         guard bytes.starts(with: Self.versionLine) else {
-            throw fail(bytes.starts(with: Array("age-encryption.org/".utf8)) ? "unsupported version" : "not an age file")
+            throw fail(
+                bytes.starts(with: Array("age-encryption.org/".utf8)) ? "unsupported version" : "not an age file")
         }
         var lines: [ArraySlice<UInt8>] = []
         var start = Self.versionLine.count

@@ -88,7 +88,7 @@ extension AgeIdentity {
         var text = Array("# public key: \(recipient)\n".utf8)
         encodedSecret().withUnsafeBytes { text += $0 }
         text.append(0x0a)
-        defer { FileStreams.wipe(&text) }
+        defer { SecureBytes.wipe(&text) }
         return SecureBytes(copying: text)
     }
 
@@ -97,11 +97,11 @@ extension AgeIdentity {
     public static func parseFile(_ file: SecureBytes) throws(CryptoError) -> [AgeIdentity] {
         var identities: [AgeIdentity] = []
         var line: [UInt8] = []
-        defer { FileStreams.wipe(&line) }
+        defer { SecureBytes.wipe(&line) }
         func flush() throws(CryptoError) {
             let text = String(decoding: line, as: UTF8.self).trimmingSpaces
             if !text.isEmpty && !text.hasPrefix("#") { identities.append(try AgeIdentity(parsing: text)) }
-            FileStreams.wipe(&line)
+            SecureBytes.wipe(&line)
             line = []
         }
         for byte in file.withUnsafeBytes({ [UInt8]($0) }) {

@@ -52,7 +52,7 @@ public enum Base64 {
         }
     }
 
-    /// Decodes canonical base64: no whitespace, no stray padding, zero trailing bits. `nil` otherwise.
+    /// Decodes canonical base64 (no whitespace, stray padding or trailing bits), or returns `nil`.
     public static func decode(_ text: some StringProtocol, padded: Bool = true) -> [UInt8]? {
         Sodium.ensure()
         let chars = Array(text.utf8)

@@ -17,7 +17,7 @@ public enum FileStreams {
         guard fd >= 0 else { throw CryptoError(.io, "cannot open \(path) for reading (errno \(errno))") }
         defer { if fd != STDIN_FILENO { close(fd) } }
         var block = [UInt8](repeating: 0, count: blockSize)
-        defer { block.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        defer { SecureBytes.wipe(&block) }
         while true {
             let n = block.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
@@ -90,11 +90,11 @@ extension FileStreams {
     /// - Throws: `CryptoError.io` when missing, unreadable or too large.
     public static func readSecretFile(_ path: String, limit: Int = 1 << 16) throws -> SecureBytes {
         var raw = try readSmallFile(path, limit: limit)
-        defer { wipe(&raw) }
+        defer { SecureBytes.wipe(&raw) }
         return SecureBytes(copying: raw)
     }
 
-    /// Writes `bytes` to `path` (mode 0600). With `exclusive`, refuses an existing file.
+    /// Writes `bytes` to `path` (mode 0600), refusing an existing file when `exclusive`.
     /// - Throws: `CryptoError.io` when the file exists (exclusive) or cannot be written and synced.
     public static func writeFile(_ path: String, _ bytes: some RawBytes, exclusive: Bool = false) throws {
         if exclusive && exists(path) { throw CryptoError(.io, "\(path) already exists; refusing to overwrite it") }
@@ -116,11 +116,6 @@ extension FileStreams {
     public static func writeStandardError(_ text: String) {
         var bytes = Array(text.utf8)
         bytes.withUnsafeMutableBytes { _ = Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
-    }
-
-    /// Overwrites an array's bytes with zeros (for transient copies of secrets).
-    public static func wipe(_ bytes: inout [UInt8]) {
-        bytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
     }
 }
 

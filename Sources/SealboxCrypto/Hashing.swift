@@ -201,6 +201,7 @@ public enum HKDF {
     ///   - salt: the salt; empty means 32 zero bytes as RFC 5869 says (HMAC pads an empty key the same way).
     ///   - info: the context string.
     ///   - count: the output length.
+    /// - Returns: the output keying material, in secure memory.
     /// - Throws: `CryptoError.invalidInput` when `count` exceeds 8160.
     public static func deriveKey(
         ikm: SecureBytes, salt: some RawBytes, info: some RawBytes, count: Int

@@ -72,7 +72,9 @@ public struct BoxSecretKey: Sendable, CustomStringConvertible {
     /// A fresh random key pair.
     public static func generate() -> BoxSecretKey {
         // 32 random bytes always form a valid X25519 scalar (clamping happens inside X25519).
-        do { return try BoxSecretKey(.random(count: byteCount)) } catch { fatalError("X25519 key generation: \(error)") }
+        do { return try BoxSecretKey(.random(count: byteCount)) } catch {
+            fatalError("X25519 key generation: \(error)")
+        }
     }
 
     public var description: String { "BoxSecretKey(redacted, public \(publicKey))" }

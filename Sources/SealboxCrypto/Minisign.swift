@@ -150,6 +150,7 @@ public enum Minisign {
     ///   - key: the secret key.
     ///   - trustedComment: one line, signed; no newline allowed.
     ///   - untrustedComment: one line, not signed.
+    /// - Returns: the signature, ready to write as a `.minisig` file.
     /// - Throws: `CryptoError.invalidInput` when a comment holds a line break.
     public static func sign(
         prehash: [UInt8], with key: SecretKey, trustedComment: String,
@@ -227,7 +228,7 @@ extension Minisign.SecretKey {
         let lines = text.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }.split(whereSeparator: \.isNewline)
         guard lines.count >= 2, var raw = Base64.decode(String(lines[1]).trimmingSpaces), raw.count == Self.fileBytes
         else { throw CryptoError(.invalidKey, "not a minisign secret key file") }
-        defer { raw.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        defer { SecureBytes.wipe(&raw) }
         guard raw[0] == 0x45, raw[1] == 0x64, raw[4] == 0x42, raw[5] == 0x32 else {
             throw CryptoError(.invalidKey, "not a minisign Ed25519 secret key")
         }
@@ -236,26 +237,34 @@ extension Minisign.SecretKey {
         }
         let keyID = Array(raw[54..<62])
         let secret = SecureBytes(copying: raw[62..<126])
-        var check = try BLAKE2b(outputCount: 32)
+        let check = try BLAKE2b(outputCount: 32)
         check.update(Array(raw[0..<2]) + keyID)
         secret.withUnsafeBytes { check.update($0) }
-        guard check.finalize() == Array(raw[126..<158]) else {
+        // `minisign -G -W` (0.11) leaves the checksum of an unencrypted key all zero; any other value must match.
+        let stored = Array(raw[126..<158])
+        guard stored.allSatisfy({ $0 == 0 }) || check.finalize() == stored else {
             throw CryptoError(.invalidKey, "minisign secret key checksum failed (damaged file)")
         }
         let seed = SecureBytes(copying: raw[62..<94])
-        self.init(key: try SigningSecretKey(seed: seed), keyID: keyID)
+        let key = try SigningSecretKey(seed: seed)
+        // The secret key embeds its public half: a mismatch means a damaged file.
+        guard key.publicKey.bytes == Array(raw[94..<126]) else {
+            throw CryptoError(.invalidKey, "minisign secret key is damaged (public half does not match)")
+        }
+        self.init(key: key, keyID: keyID)
     }
 
     /// The unencrypted secret key file text, readable by `minisign -S -s FILE` (as a `-W` key), in secure memory.
     public func fileText() -> SecureBytes {
         var raw: [UInt8] = [0x45, 0x64, 0, 0, 0x42, 0x32] + [UInt8](repeating: 0, count: 48) + keyID
         key.bytes.withUnsafeBytes { raw += $0 }
-        var check: BLAKE2b
+        let check: BLAKE2b
         do { check = try BLAKE2b(outputCount: 32) } catch { fatalError("BLAKE2b-256: \(error)") }
         check.update(Array(raw[0..<2]) + keyID)
         key.bytes.withUnsafeBytes { check.update($0) }
         raw += check.finalize()
-        defer { raw.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
-        return SecureBytes(copying: Array("untrusted comment: minisign secret key (unencrypted)\n\(Base64.encode(raw))\n".utf8))
+        defer { SecureBytes.wipe(&raw) }
+        return SecureBytes(
+            copying: Array("untrusted comment: minisign secret key (unencrypted)\n\(Base64.encode(raw))\n".utf8))
     }
 }

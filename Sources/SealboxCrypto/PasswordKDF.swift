@@ -41,7 +41,8 @@ public struct Argon2idParameters: Sendable, Hashable, Codable, CustomStringConve
     /// - Throws: `CryptoError.invalidInput` when malformed.
     public init(parsing text: String) throws(CryptoError) {
         let parts = text.split(separator: "$", omittingEmptySubsequences: false)
-        let bad = CryptoError(.invalidInput, "Argon2id parameters are malformed; expected argon2id$v=19$m=…,t=…,p=1$salt")
+        let bad = CryptoError(
+            .invalidInput, "Argon2id parameters are malformed; expected argon2id$v=19$m=…,t=…,p=1$salt")
         guard parts.count == 4, parts[0] == "argon2id", parts[1] == "v=19" else { throw bad }
         var memory: UInt64?
         var ops: UInt64?
@@ -68,6 +69,7 @@ public enum PasswordKDF {
     /// - Parameters:
     ///   - passphrase: the passphrase bytes, in secure memory.
     ///   - parameters: costs and salt.
+    /// - Returns: the derived key.
     /// - Throws: `CryptoError.invalidInput` when the costs are outside libsodium's limits or the salt is not
     ///   16 bytes; `.libraryFailure` when the memory cannot be had.
     public static func deriveKey(
@@ -104,7 +106,8 @@ public enum SubkeyKDF {
         Sodium.ensure()
         let ctx = Array(context.utf8)
         guard master.count == 32, ctx.count == 8, (16...64).contains(count) else {
-            throw CryptoError(.invalidKey, "sub-key derivation needs a 32-byte key, an 8-byte context, 16 to 64 bytes out")
+            throw CryptoError(
+                .invalidKey, "sub-key derivation needs a 32-byte key, an 8-byte context, 16 to 64 bytes out")
         }
         return SecureBytes(count: count) { (out: UnsafeMutableRawBufferPointer) -> Void in
             ctx.withUnsafeBytes { c in

@@ -45,7 +45,7 @@ public final class SecureBytes: @unchecked Sendable {
         try fill(UnsafeMutableRawBufferPointer(start: memory, count: count))
     }
 
-    /// Copies `bytes` into secure memory. The caller should wipe its own copy.
+    /// Copies `bytes` into secure memory; the caller should wipe its own copy.
     public convenience init(copying bytes: some Collection<UInt8>) {
         self.init(count: bytes.count) { (buffer: UnsafeMutableRawBufferPointer) -> Void in
             buffer.copyBytes(from: bytes)
@@ -78,6 +78,13 @@ public final class SecureBytes: @unchecked Sendable {
         _ body: (UnsafeMutableRawBufferPointer) throws(E) -> R
     ) throws(E) -> R {
         try body(UnsafeMutableRawBufferPointer(start: pointer, count: count))
+    }
+
+    /// Overwrites an ordinary array with zeros (`sodium_memzero`), for transient copies of secrets.
+    public static func wipe(_ bytes: inout [UInt8]) {
+        bytes.withUnsafeMutableBytes { buffer in
+            if let base = buffer.baseAddress { sodium_memzero(base, buffer.count) }
+        }
     }
 
     /// Test hook: for each probe id, whether the buffer was all zero just before each `sodium_free`.

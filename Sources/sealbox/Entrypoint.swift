@@ -1,7 +1,8 @@
+import SealboxCLI
+
 #if canImport(Glibc)
     import Glibc
 #endif
-import SealboxCLI
 
 @main
 struct Entrypoint {

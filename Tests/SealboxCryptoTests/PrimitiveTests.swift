@@ -1,0 +1,250 @@
+import Testing
+
+@testable import SealboxCrypto
+
+struct HashTests {
+    @Test func sha256KnownAnswer() {
+        #expect(
+            Hex.encode(SHA256.hash(Array("abc".utf8)))
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            Hex.encode(SHA256.hash([UInt8]()))
+                == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    @Test func sha512KnownAnswerAndStreaming() {
+        let expected =
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+            + "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
+        #expect(Hex.encode(SHA512.hash(Array("abc".utf8))) == expected)
+        var streaming = SHA512()
+        streaming.update(Array("a".utf8))
+        streaming.update(Array("bc".utf8))
+        #expect(Hex.encode(streaming.finalize()) == expected)
+    }
+
+    @Test func blake2bKnownAnswerKeyedAndLimits() throws {
+        let expected =
+            "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d1"
+            + "7d87c5392aab792dc252d5de4533cc9518d38aa8dbf1925ab92386edd4009923"
+        #expect(Hex.encode(try BLAKE2b.hash(Array("abc".utf8), outputCount: 64)) == expected)
+        let key = SecureBytes(copying: [UInt8](repeating: 7, count: 32))
+        let other = SecureBytes(copying: [UInt8](repeating: 8, count: 32))
+        let tagA = try BLAKE2b.hash(Array("13800138000".utf8), key: key)
+        #expect(tagA == (try BLAKE2b.hash(Array("13800138000".utf8), key: key)))
+        #expect(tagA != (try BLAKE2b.hash(Array("13800138000".utf8), key: other)))
+        #expect(tagA != (try BLAKE2b.hash(Array("13800138000".utf8))))
+        #expect(throws: CryptoError.self) { try BLAKE2b(outputCount: 8) }
+        #expect(throws: CryptoError.self) { try BLAKE2b(outputCount: 65) }
+        #expect(throws: CryptoError.self) { try BLAKE2b(key: SecureBytes(copying: [1, 2, 3])) }
+    }
+
+    @Test func hmacSHA256RFC4231Case1() {
+        let key = [UInt8](repeating: 0x0b, count: 20)
+        let tag = key.withUnsafeBytes { k in
+            var mac = HMACSHA256(key: k)
+            mac.update(Array("Hi There".utf8))
+            return mac.finalizePublic()
+        }
+        #expect(Hex.encode(tag) == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+    }
+
+    @Test func hkdfRFC5869Case1() throws {
+        let okm = try HKDF.deriveKey(
+            ikm: SecureBytes(copying: [UInt8](repeating: 0x0b, count: 22)), salt: Array(UInt8(0)...UInt8(0x0c)),
+            info: Array(UInt8(0xf0)...UInt8(0xf9)), count: 42)
+        #expect(
+            Hex.encode(okm.testBytes)
+                == "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
+    }
+
+    @Test func hkdfRFC5869Case3EmptySaltAndInfo() throws {
+        let okm = try HKDF.deriveKey(
+            ikm: SecureBytes(copying: [UInt8](repeating: 0x0b, count: 22)), salt: [UInt8](), info: [UInt8](),
+            count: 42)
+        #expect(
+            Hex.encode(okm.testBytes)
+                == "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8")
+        #expect(throws: CryptoError.self) {
+            try HKDF.deriveKey(ikm: SecureBytes(copying: [1]), salt: [UInt8](), info: [UInt8](), count: 8161)
+        }
+    }
+}
+
+struct AEADTests {
+    let key = SymmetricKey.generate()
+    let ad = Array("case:2026-000123|field:content|v1".utf8)
+    let message = Array("市民來信：路燈不亮".utf8)
+
+    @Test func sealThenOpenRoundTrips() throws {
+        let sealed = XChaCha20Poly1305.seal(message, using: key, authenticating: ad)
+        #expect(sealed.count == message.count + 40)
+        #expect(try XChaCha20Poly1305.open(sealed, using: key, authenticating: ad).testBytes == message)
+        #expect(sealed != XChaCha20Poly1305.seal(message, using: key, authenticating: ad))  // fresh nonce
+    }
+
+    @Test func openFailsWithWrongKeyWrongADFlippedByteOrTruncation() throws {
+        let sealed = XChaCha20Poly1305.seal(message, using: key, authenticating: ad)
+        let wrongKey = SymmetricKey.generate()
+        #expect(throws: CryptoError.authentication) {
+            try XChaCha20Poly1305.open(sealed, using: wrongKey, authenticating: ad)
+        }
+        #expect(throws: CryptoError.authentication) {
+            try XChaCha20Poly1305.open(sealed, using: key, authenticating: Array("case:2026-000124".utf8))
+        }
+        for index in [0, 23, 24, sealed.count - 1] {
+            var flipped = sealed
+            flipped[index] ^= 0x01
+            #expect(throws: CryptoError.authentication) {
+                try XChaCha20Poly1305.open(flipped, using: key, authenticating: ad)
+            }
+        }
+        #expect(throws: CryptoError.authentication) {
+            try XChaCha20Poly1305.open(Array(sealed.dropLast()), using: key, authenticating: ad)
+        }
+        let short = try #require(throws: CryptoError.self) {
+            try XChaCha20Poly1305.open(Array(sealed.prefix(39)), using: key, authenticating: ad)
+        }
+        #expect(short.code == .invalidInput)
+    }
+
+    @Test func wrongKeyLengthsAreRefused() {
+        #expect(throws: CryptoError.self) { try SymmetricKey(SecureBytes(copying: [UInt8](repeating: 1, count: 31))) }
+        #expect(throws: CryptoError.self) { try BoxPublicKey([UInt8](repeating: 1, count: 33)) }
+        #expect(throws: CryptoError.self) { try BoxSecretKey(SecureBytes(copying: [1])) }
+        #expect(throws: CryptoError.self) { try SigningPublicKey([UInt8](repeating: 1, count: 31)) }
+        #expect(throws: CryptoError.self) { try SigningSecretKey(seed: SecureBytes(copying: [1])) }
+    }
+
+    @Test func errorMessagesCarryNoKeyOrPlaintext() {
+        let sealed = XChaCha20Poly1305.seal(message, using: key, authenticating: ad)
+        do {
+            _ = try XChaCha20Poly1305.open(sealed, using: SymmetricKey.generate(), authenticating: ad)
+            Issue.record("opened with the wrong key")
+        } catch {
+            #expect(!error.message.contains("路燈"))
+            #expect(!error.message.contains(Hex.encode(key.bytes.testBytes.prefix(4))))
+        }
+    }
+}
+
+struct SealedBoxTests {
+    @Test func onlyTheSecretKeyOpens() throws {
+        let office = BoxSecretKey.generate()
+        let department = BoxSecretKey.generate()
+        let sealed = SealedBox.seal(Array("data key".utf8), to: office.publicKey)
+        #expect(try SealedBox.open(sealed, with: office).testBytes == Array("data key".utf8))
+        #expect(throws: CryptoError.authentication) { try SealedBox.open(sealed, with: department) }
+        var flipped = sealed
+        flipped[40] ^= 0x80
+        #expect(throws: CryptoError.authentication) { try SealedBox.open(flipped, with: office) }
+        #expect(throws: CryptoError.self) { try SealedBox.open(Array(sealed.prefix(47)), with: office) }
+    }
+}
+
+struct SigningTests {
+    @Test func ed25519RFC8032Test1() throws {
+        let seed = try #require(Hex.decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"))
+        let key = try SigningSecretKey(seed: SecureBytes(copying: seed))
+        #expect(Hex.encode(key.publicKey.bytes) == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+        let sig = key.signature(for: [UInt8]())
+        #expect(
+            Hex.encode(sig)
+                == "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+        )
+        #expect(key.publicKey.isValidSignature(sig, for: [UInt8]()))
+        #expect(key.seed.testBytes == seed)
+    }
+
+    @Test func verifyRefusesFlippedMessageSignatureOrOtherKey() {
+        let key = SigningSecretKey.generate()
+        let message = Array("checkpoint".utf8)
+        let sig = key.signature(for: message)
+        #expect(key.publicKey.isValidSignature(sig, for: message))
+        #expect(!key.publicKey.isValidSignature(sig, for: Array("checkpoinT".utf8)))
+        var flipped = sig
+        flipped[10] ^= 1
+        #expect(!key.publicKey.isValidSignature(flipped, for: message))
+        #expect(!key.publicKey.isValidSignature(Array(sig.prefix(63)), for: message))
+        #expect(!SigningSecretKey.generate().publicKey.isValidSignature(sig, for: message))
+        #expect(throws: CryptoError.authentication) { try key.publicKey.verify(flipped, for: message) }
+    }
+}
+
+struct PasswordKDFTests {
+    let fast = Argon2idParameters(opsLimit: 1, memoryBytes: 8192, salt: [UInt8](repeating: 3, count: 16))
+
+    @Test func sameParametersGiveSameKeyOthersDiffer() throws {
+        let pass = SecureBytes(copying: Array("correct horse".utf8))
+        let a = try PasswordKDF.deriveKey(from: pass, parameters: fast)
+        #expect(a == (try PasswordKDF.deriveKey(from: pass, parameters: fast)))
+        #expect(a != (try PasswordKDF.deriveKey(from: SecureBytes(copying: Array("wrong".utf8)), parameters: fast)))
+        var salted = fast
+        salted.salt[0] ^= 1
+        #expect(a != (try PasswordKDF.deriveKey(from: pass, parameters: salted)))
+    }
+
+    @Test func parametersRoundTripTheirTextFormAndRefuseBadOnes() throws {
+        let text = fast.description
+        #expect(text.hasPrefix("argon2id$v=19$m=8,t=1,p=1$"))
+        #expect(try Argon2idParameters(parsing: text) == fast)
+        #expect(Argon2idParameters.interactive().isWeaker(than: .moderate()))
+        for bad in [
+            "argon2i$v=19$m=8,t=1,p=1$AAAAAAAAAAAAAAAAAAAAAA", "argon2id$v=19$m=8,t=1,p=2$AAAAAAAAAAAAAAAAAAAAAA",
+            "argon2id$v=19$m=8,t=1$AAAA", "argon2id$v=19$m=x,t=1,p=1$AAAAAAAAAAAAAAAAAAAAAA", "",
+        ] {
+            #expect(throws: CryptoError.self) { try Argon2idParameters(parsing: bad) }
+        }
+        let pass = SecureBytes(copying: [1])
+        #expect(throws: CryptoError.self) {
+            try PasswordKDF.deriveKey(from: pass, parameters: .init(opsLimit: 0, memoryBytes: 8192, salt: fast.salt))
+        }
+        #expect(throws: CryptoError.self) {
+            try PasswordKDF.deriveKey(from: pass, parameters: .init(opsLimit: 1, memoryBytes: 8192, salt: [1, 2]))
+        }
+    }
+
+    @Test func subkeysDependOnIdAndContext() throws {
+        let master = SecureBytes.random(count: 32)
+        let a = try SubkeyKDF.deriveKey(from: master, id: 1, context: "blindidx")
+        #expect(a == (try SubkeyKDF.deriveKey(from: master, id: 1, context: "blindidx")))
+        #expect(a != (try SubkeyKDF.deriveKey(from: master, id: 2, context: "blindidx")))
+        #expect(a != (try SubkeyKDF.deriveKey(from: master, id: 1, context: "otherctx")))
+        #expect(throws: CryptoError.self) { try SubkeyKDF.deriveKey(from: master, id: 1, context: "short") }
+        #expect(throws: CryptoError.self) {
+            try SubkeyKDF.deriveKey(from: SecureBytes(copying: [1]), id: 1, context: "blindidx")
+        }
+    }
+}
+
+struct EncodingTests {
+    @Test func base64IsStrictAndCanonical() {
+        #expect(Base64.encode(Array("hi".utf8)) == "aGk=")
+        #expect(Base64.encode(Array("hi".utf8), padded: false) == "aGk")
+        #expect(Base64.decode("aGk=") == Array("hi".utf8))
+        #expect(Base64.decode("aGk", padded: false) == Array("hi".utf8))
+        #expect(Base64.decode("aGl", padded: false) == nil)  // non-zero trailing bits
+        #expect(Base64.decode("aGk=", padded: false) == nil)
+        #expect(Base64.decode("aG k=") == nil)
+        #expect(Base64.decode("aGk") == nil)
+    }
+
+    @Test func bech32BIP173ValidAndInvalid() {
+        #expect(Bech32.decode("A12UEL5L")?.hrp == "a")
+        #expect(Bech32.decode("abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw")?.hrp == "abcdef")
+        #expect(Bech32.decode("A12uEL5L") == nil)  // mixed case
+        #expect(Bech32.decode("a12uel5m") == nil)  // bad checksum
+        #expect(Bech32.decode("x1b4n0q5v") == nil)  // invalid character b
+        let data = TestSupport.payload(32)
+        let text = Bech32.encode(hrp: "age", data: data)
+        #expect(Bech32.decode(text)?.data == data)
+        #expect(Bech32.decode(text.uppercased())?.data == data)
+    }
+
+    @Test func hexRoundTripsAndRefusesGarbage() {
+        #expect(Hex.decode("00ffA0") == [0, 255, 160])
+        #expect(Hex.decode("0") == nil)
+        #expect(Hex.decode("zz") == nil)
+        #expect(Hex.encode([0xde, 0xad]) == "dead")
+    }
+}
