@@ -96,6 +96,15 @@ public struct ExtensionRequest: Sendable, Equatable, Codable {
     public var reason: Personal<String>
     /// The decision, once made.
     public var decision: Decision?
+
+    /// Creates a record.
+    public init(requestedBy: UserID, at: Timestamp, workingDays: Int, reason: Personal<String>, decision: Decision? = nil) {
+        self.requestedBy = requestedBy
+        self.at = at
+        self.workingDays = workingDays
+        self.reason = reason
+        self.decision = decision
+    }
 }
 
 /// A co-department's contribution to a joint matter (M3.2.1).
@@ -164,6 +173,17 @@ public struct Feedback: Sendable, Equatable, Codable {
     public var draftedAt: Timestamp
     /// The seal, once applied; feedback counts as submitted only when sealed.
     public var seal: DepartmentSeal?
+
+    /// Creates a record.
+    public init(investigation: Personal<String>, opinion: Personal<String>, result: Personal<String>, senderSatisfaction: Satisfaction?, draftedBy: UserID, draftedAt: Timestamp, seal: DepartmentSeal? = nil) {
+        self.investigation = investigation
+        self.opinion = opinion
+        self.result = result
+        self.senderSatisfaction = senderSatisfaction
+        self.draftedBy = draftedBy
+        self.draftedAt = draftedAt
+        self.seal = seal
+    }
 }
 
 /// The office's review of sealed feedback (M4.3.3).

@@ -24,6 +24,13 @@ public struct Supervision: Sendable, Equatable, Codable {
         public var at: Timestamp
         /// The text (may name people: sealed).
         public var text: Personal<String>
+
+        /// Creates a record.
+        public init(by: UserID, at: Timestamp, text: Personal<String>) {
+            self.by = by
+            self.at = at
+            self.text = text
+        }
     }
 
     /// `DB-<case number>-<n>`.
@@ -48,6 +55,21 @@ public struct Supervision: Sendable, Equatable, Codable {
     public var closedBy: UserID?
     /// When.
     public var closedAt: Timestamp?
+
+    /// Creates a record.
+    public init(number: String, department: DepartmentID, reason: Reason, method: Method, openedBy: UserID, openedAt: Timestamp, rectificationDue: CivilDate, notice: Note? = nil, rectification: Note? = nil, closedBy: UserID? = nil, closedAt: Timestamp? = nil) {
+        self.number = number
+        self.department = department
+        self.reason = reason
+        self.method = method
+        self.openedBy = openedBy
+        self.openedAt = openedAt
+        self.rectificationDue = rectificationDue
+        self.notice = notice
+        self.rectification = rectification
+        self.closedBy = closedBy
+        self.closedAt = closedAt
+    }
 
     /// Whether it is still open.
     public var isOpen: Bool { closedAt == nil }

@@ -255,6 +255,13 @@ public struct TOMLTable {
 
     func fail(_ key: String, _ why: String) -> CoreError { CoreError(.invalidPolicy, "\(location(key)): \(why)") }
 
+    /// A missing key, naming look-alike keys that were set instead (a typo must say where it is).
+    func missing(_ key: String, _ what: String) -> CoreError {
+        let similar = entries.keys.filter { $0 != key && !seen.contains($0) && $0.prefix(4) == key.prefix(4) }.sorted()
+        let hint = similar.isEmpty ? "" : "; found unknown key \(similar.map { "'\($0)'" }.joined(separator: ", "))"
+        return fail(key, "missing (\(what))\(hint)")
+    }
+
     mutating func value(_ key: String) -> TOMLValue? {
         seen.insert(key)
         return entries[key]?.value
@@ -263,7 +270,7 @@ public struct TOMLTable {
     mutating func int(_ key: String, in range: ClosedRange<Int>, default fallback: Int? = nil) throws(CoreError) -> Int {
         guard let v = value(key) else {
             if let fallback { return fallback }
-            throw fail(key, "missing (an integer in \(range.lowerBound)...\(range.upperBound))")
+            throw missing(key, "an integer in \(range.lowerBound)...\(range.upperBound)")
         }
         guard case .integer(let i) = v else { throw fail(key, "expected an integer, found a \(v.typeName)") }
         guard range.contains(i) else { throw fail(key, "\(i) is outside \(range.lowerBound)...\(range.upperBound)") }
@@ -275,7 +282,7 @@ public struct TOMLTable {
     {
         guard let v = value(key) else {
             if let fallback { return fallback }
-            throw fail(key, "missing (a number in \(range.lowerBound)...\(range.upperBound))")
+            throw missing(key, "a number in \(range.lowerBound)...\(range.upperBound)")
         }
         let d: Double
         switch v {
@@ -290,7 +297,7 @@ public struct TOMLTable {
     mutating func bool(_ key: String, default fallback: Bool? = nil) throws(CoreError) -> Bool {
         guard let v = value(key) else {
             if let fallback { return fallback }
-            throw fail(key, "missing (true or false)")
+            throw missing(key, "true or false")
         }
         guard case .boolean(let b) = v else { throw fail(key, "expected true or false, found a \(v.typeName)") }
         return b
@@ -299,7 +306,7 @@ public struct TOMLTable {
     mutating func string(_ key: String, default fallback: String? = nil) throws(CoreError) -> String {
         guard let v = value(key) else {
             if let fallback { return fallback }
-            throw fail(key, "missing (a quoted string)")
+            throw missing(key, "a quoted string")
         }
         guard case .string(let s) = v else { throw fail(key, "expected a quoted string, found a \(v.typeName)") }
         return s
@@ -308,7 +315,7 @@ public struct TOMLTable {
     mutating func strings(_ key: String, default fallback: [String]? = nil) throws(CoreError) -> [String] {
         guard let v = value(key) else {
             if let fallback { return fallback }
-            throw fail(key, "missing (an array of quoted strings)")
+            throw missing(key, "an array of quoted strings")
         }
         guard case .array(let items) = v else { throw fail(key, "expected an array, found a \(v.typeName)") }
         var out: [String] = []
