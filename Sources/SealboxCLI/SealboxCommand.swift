@@ -9,11 +9,12 @@ public struct SealboxCommand: AsyncParsableCommand {
         commandName: "sealbox",
         abstract: "Records service for the mayor's mailbox (市長信箱): encrypted store, signed trail, sealed archive.",
         discussion: """
-            Only the foundation is built so far: `sealbox crypto` holds the age and minisign tools the archive will \
-            use. The letter workflow, store, log and archive commands arrive with their issues (see README).
+            Built so far: the workflow engine and its policies (`sealbox policies check`, `sealbox deadline`) and \
+            the standard-format tools the archive will use (`sealbox crypto`). The encrypted store, the letter \
+            workflow commands, the log and the archive arrive with their issues (see README).
             """,
         version: version,
-        subcommands: [CryptoCommand.self]
+        subcommands: [PoliciesCommand.self, DeadlineCommand.self, CryptoCommand.self]
     )
 
     public init() {}

@@ -88,8 +88,10 @@ struct CalendarTests {
         ("year = 2026\nregion = \"cn\"\n[holiday.x]\nname = \"X\"\ndays_off = \"2026-13-01\"\n", "days_off"),
         ("year = 2026\nregion = \"cn\"\n[holiday.x]\nname = \"X\"\ndays_off = \"2025-05-01\"\n", "outside"),
         ("year = 2026\nregion = \"cn\"\n[holiday.x]\nname = \"X\"\ndays_off = \"2026-05-01\"\ncolour = 1\n", "colour"),
-        ("year = 2026\nregion = \"cn\"\n[holiday.x]\nname = \"X\"\ndays_off = \"2026-05-01\"\n"
-            + "makeup_working_days = [\"2026-05-06\"]\n", "not a weekend"),
+        (
+            "year = 2026\nregion = \"cn\"\n[holiday.x]\nname = \"X\"\ndays_off = \"2026-05-01\"\n"
+                + "makeup_working_days = [\"2026-05-06\"]\n", "not a weekend"
+        ),
         ("year = 2026\nregion = \"hk\"\n", "region"),
         ("year = \"2026\"\nregion = \"cn\"\n", "expected an integer"),
         ("region = \"cn\"\n", "year"),

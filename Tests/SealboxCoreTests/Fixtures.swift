@@ -80,7 +80,8 @@ enum Fixtures {
         let number = try CaseNumber(year: 2026, serial: serial)
         var now = at(start, 9)
         var c = ok(
-            Workflow.register(number: number, letter: letter(received: now), priority: priority, by: clerk, at: now,
+            Workflow.register(
+                number: number, letter: letter(received: now), priority: priority, by: clerk, at: now,
                 policies: policies)
         ).letterCase
         func step(_ command: Command, _ actor: Actor, hours: Int64 = 1) {

@@ -48,8 +48,10 @@ struct PolicyTests {
         ("retention.toml", "default_class = \"standard\"", "default_class = \"forever\"", "forever"),
         ("assessment.toml", "on_time = 0.4", "on_time = 0.5", "add up to 1"),
         ("assessment.toml", "minimum_cases = 3", "minimum_cases = 3\nmaximum_cases = 9", "maximum_cases"),
-        ("calendars/cn-2026.toml", "days_off = \"2026-10-01..2026-10-07\"", "days_off = \"2026-10-07..2026-10-01\"",
-            "days_off"),
+        (
+            "calendars/cn-2026.toml", "days_off = \"2026-10-01..2026-10-07\"", "days_off = \"2026-10-07..2026-10-01\"",
+            "days_off"
+        ),
     ])
     func malformedOrUnknownKeysAreClearErrors(file: String, old: String, new: String, mention: String) throws {
         var files = try Fixtures.policyFiles()
@@ -76,7 +78,8 @@ struct PolicyTests {
             #expect(throws: CoreError.self, "\(text)") { try TOMLDocument(parsing: text, fileName: "t.toml") }
         }
         #expect(throws: Never.self) {
-            try TOMLDocument(parsing: "# c\na = [\n  \"x\", # one\n  \"y\",\n]\nb = \"#not a comment\"\n", fileName: "t")
+            try TOMLDocument(
+                parsing: "# c\na = [\n  \"x\", # one\n  \"y\",\n]\nb = \"#not a comment\"\n", fileName: "t")
         }
     }
 

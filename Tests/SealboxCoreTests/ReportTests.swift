@@ -31,42 +31,57 @@ struct ReportTests {
         let housingHead = Actor(id: "head.sun", roles: [.departmentHead], department: "housing")
         let housingHandler = Actor(id: "handler.zhou", roles: [.handler], department: "housing")
         // A (transport): assigned 03-02, sealed 03-05 (deadline 03-23: on time), approved first time, very satisfied.
-        let a = try build(1, [
-            ("03-02 9", assign("transport"), Fixtures.clerk), ("03-02 10", .signFor(handler: "handler.wang"), Fixtures.head),
-            ("03-03 9", .startHandling, Fixtures.handler), ("03-05 9", Self.draft, Fixtures.handler),
-            ("03-05 10", .sealFeedback(Fixtures.seal), Fixtures.head),
-            ("03-06 9", .review(approve: true, reasons: nil), Fixtures.reviewer),
-            ("03-06 10", .reply(text: "答覆", method: .phone), Fixtures.clerk),
-            ("03-06 11", .recordSatisfaction(.verySatisfied), Fixtures.clerk), ("03-06 12", .close, Fixtures.clerk),
-        ])
+        let a = try build(
+            1,
+            [
+                ("03-02 9", assign("transport"), Fixtures.clerk),
+                ("03-02 10", .signFor(handler: "handler.wang"), Fixtures.head),
+                ("03-03 9", .startHandling, Fixtures.handler), ("03-05 9", Self.draft, Fixtures.handler),
+                ("03-05 10", .sealFeedback(Fixtures.seal), Fixtures.head),
+                ("03-06 9", .review(approve: true, reasons: nil), Fixtures.reviewer),
+                ("03-06 10", .reply(text: "答覆", method: .phone), Fixtures.clerk),
+                ("03-06 11", .recordSatisfaction(.verySatisfied), Fixtures.clerk), ("03-06 12", .close, Fixtures.clerk),
+            ])
         // B (transport): returned once (supervision opens), resealed 03-25 after the 03-23 deadline, satisfied.
-        let b = try build(2, [
-            ("03-02 9", assign("transport"), Fixtures.clerk), ("03-02 10", .signFor(handler: "handler.wang"), Fixtures.head),
-            ("03-03 9", .startHandling, Fixtures.handler), ("03-05 9", Self.draft, Fixtures.handler),
-            ("03-05 10", .sealFeedback(Fixtures.seal), Fixtures.head),
-            ("03-06 9", .review(approve: false, reasons: "不充分"), Fixtures.reviewer),
-            ("03-25 9", Self.draft, Fixtures.handler), ("03-25 10", .sealFeedback(Fixtures.seal), Fixtures.head),
-            ("03-26 9", .review(approve: true, reasons: nil), Fixtures.reviewer),
-            ("03-26 10", .reply(text: "答覆", method: .phone), Fixtures.clerk),
-            ("03-26 11", .recordSatisfaction(.satisfied), Fixtures.clerk),
-        ])
+        let b = try build(
+            2,
+            [
+                ("03-02 9", assign("transport"), Fixtures.clerk),
+                ("03-02 10", .signFor(handler: "handler.wang"), Fixtures.head),
+                ("03-03 9", .startHandling, Fixtures.handler), ("03-05 9", Self.draft, Fixtures.handler),
+                ("03-05 10", .sealFeedback(Fixtures.seal), Fixtures.head),
+                ("03-06 9", .review(approve: false, reasons: "不充分"), Fixtures.reviewer),
+                ("03-25 9", Self.draft, Fixtures.handler), ("03-25 10", .sealFeedback(Fixtures.seal), Fixtures.head),
+                ("03-26 9", .review(approve: true, reasons: nil), Fixtures.reviewer),
+                ("03-26 10", .reply(text: "答覆", method: .phone), Fixtures.clerk),
+                ("03-26 11", .recordSatisfaction(.satisfied), Fixtures.clerk),
+            ])
         // C (housing): assigned 03-02, never finished: overdue at the end of March (deadline 03-23).
-        let c = try build(3, [
-            ("03-02 9", assign("housing"), Fixtures.clerk), ("03-02 10", .signFor(handler: "handler.zhou"), housingHead),
-        ])
+        let c = try build(
+            3,
+            [
+                ("03-02 9", assign("housing"), Fixtures.clerk),
+                ("03-02 10", .signFor(handler: "handler.zhou"), housingHead),
+            ])
         // D (housing): assigned 03-03 (deadline 03-24), sealed 03-04, approved first time, dissatisfied.
-        let d = try build(4, [
-            ("03-03 9", assign("housing"), Fixtures.clerk), ("03-03 10", .signFor(handler: "handler.zhou"), housingHead),
-            ("03-03 11", .startHandling, housingHandler), ("03-04 9", Self.draft, housingHandler),
-            ("03-04 10", .sealFeedback(Fixtures.seal), housingHead),
-            ("03-05 9", .review(approve: true, reasons: nil), Fixtures.reviewer),
-            ("03-05 10", .reply(text: "答覆", method: .phone), Fixtures.clerk),
-            ("03-05 11", .recordSatisfaction(.dissatisfied), Fixtures.clerk),
-        ])
+        let d = try build(
+            4,
+            [
+                ("03-03 9", assign("housing"), Fixtures.clerk),
+                ("03-03 10", .signFor(handler: "handler.zhou"), housingHead),
+                ("03-03 11", .startHandling, housingHandler), ("03-04 9", Self.draft, housingHandler),
+                ("03-04 10", .sealFeedback(Fixtures.seal), housingHead),
+                ("03-05 9", .review(approve: true, reasons: nil), Fixtures.reviewer),
+                ("03-05 10", .reply(text: "答覆", method: .phone), Fixtures.clerk),
+                ("03-05 11", .recordSatisfaction(.dissatisfied), Fixtures.clerk),
+            ])
         // E (transport, urgent): assigned and signed 03-02 (deadline 03-05), no progress report since.
-        let e = try build(5, [
-            ("03-02 9", assign("transport"), Fixtures.clerk), ("03-02 10", .signFor(handler: "handler.wang"), Fixtures.head),
-        ], priority: .urgent)
+        let e = try build(
+            5,
+            [
+                ("03-02 9", assign("transport"), Fixtures.clerk),
+                ("03-02 10", .signFor(handler: "handler.wang"), Fixtures.head),
+            ], priority: .urgent)
         // F (health): assigned 03-02 (sign-for due 03-03), never signed for.
         let f = try build(6, [("03-02 9", assign("health"), Fixtures.clerk)])
         return [a, b, c, d, e, f]
@@ -76,7 +91,8 @@ struct ReportTests {
         let all = try cases()
         // Only March assignments of transport and housing (E and F are excluded to keep the figures small).
         let report = try Assessment.assess(
-            Array(all.prefix(4)), from: Fixtures.date("2026-03-01"), to: Fixtures.date("2026-03-31"), policies: policies)
+            Array(all.prefix(4)), from: Fixtures.date("2026-03-01"), to: Fixtures.date("2026-03-31"), policies: policies
+        )
         #expect(report.departments.map(\.department) == ["transport", "housing"])
         let t = report.departments[0]
         // transport: A on time, B late → 1/2; days 3 (03-02→03-05) and 17 (03-02→03-25) → mean 10;
@@ -140,7 +156,8 @@ struct ReportTests {
         #expect(byNumber[5]?.flags.contains(.overdue) == true)
         #expect(byNumber[6]?.flags == [.signForOverdue, .dueSoon])
         #expect(byNumber[1] == nil && byNumber[4] == nil)  // finished cases are not tracked
-        let candidates = try Tracking.supervisionCandidates(in: all, on: Fixtures.date("2026-03-19"), policies: policies)
+        let candidates = try Tracking.supervisionCandidates(
+            in: all, on: Fixtures.date("2026-03-19"), policies: policies)
         #expect(candidates.map(\.number.serial) == [5])
         #expect(throws: CoreError.self) {
             try Tracking.attention(in: all, on: Fixtures.date("2027-01-05"), policies: policies)

@@ -39,8 +39,10 @@ struct WorkflowScenarioTests {
             (.signFor(handler: Fixtures.handler.id), Fixtures.head),
             (.recordContact(method: .phone, summary: "與張三聯繫，13800138000"), Fixtures.handler),
             (.reportProgress(note: "進展：中山路已派員", expectedCompletion: Fixtures.date("2026-03-10")), Fixtures.handler),
-            (.draftFeedback(investigation: "調查", opinion: "意見", result: "結果", senderSatisfaction: .satisfied),
-                Fixtures.handler),
+            (
+                .draftFeedback(investigation: "調查", opinion: "意見", result: "結果", senderSatisfaction: .satisfied),
+                Fixtures.handler
+            ),
             (.sealFeedback(Fixtures.seal), Fixtures.head),
             (.review(approve: true, reasons: nil), Fixtures.reviewer),
             (.reply(text: "答覆張三", method: .phone), Fixtures.clerk),
@@ -76,8 +78,10 @@ struct WorkflowScenarioTests {
         let number = try CaseNumber(year: 2026, serial: 7)
         var anonymous = Fixtures.letter(anonymous: true)
         #expect(throws: Never.self) {
-            try Workflow.register(number: number, letter: anonymous, by: Fixtures.clerk, at: Fixtures.at("2026-03-02"),
-                policies: policies).get()
+            try Workflow.register(
+                number: number, letter: anonymous, by: Fixtures.clerk, at: Fixtures.at("2026-03-02"),
+                policies: policies
+            ).get()
         }
         anonymous.sender.anonymousIdentifier = nil
         let refused = Workflow.register(
@@ -133,7 +137,8 @@ struct WorkflowScenarioTests {
         _ = run(&c, .requestExtension(workingDays: 15, reason: "延期理由"), Fixtures.handler, when)
         #expect(refusal(c, .requestExtension(workingDays: 1, reason: "延期理由"), Fixtures.handler, when) != nil)
         // Approval without telling the sender why is refused.
-        #expect(refusal(c, .decideExtension(approve: true, senderNotice: nil), Fixtures.reviewer, when)?.clause == "M4.2.2")
+        #expect(
+            refusal(c, .decideExtension(approve: true, senderNotice: nil), Fixtures.reviewer, when)?.clause == "M4.2.2")
         let events = run(&c, .decideExtension(approve: true, senderNotice: "延期理由"), Fixtures.reviewer, when)
         #expect(events.map(\.kind) == ["extension.approved", "sender.notified"])
         // 2026-03-23 + 15 working days = 2026-04-14 (Qingming 04-04..04-06 is Sat–Mon).
@@ -186,7 +191,9 @@ struct WorkflowScenarioTests {
     /// M4.3.3, M5.2.1–M5.2.3: returned feedback opens supervision; the case cannot close until it is closed.
     @Test func returnedFeedbackOpensSupervisionThatMustBeClosed() throws {
         var c = try Fixtures.caseIn(.feedbackSubmitted, policies: policies)
-        #expect(refusal(c, .review(approve: false, reasons: nil), Fixtures.reviewer, Fixtures.at("2026-03-04"))?.clause == "M4.3.3")
+        #expect(
+            refusal(c, .review(approve: false, reasons: nil), Fixtures.reviewer, Fixtures.at("2026-03-04"))?.clause
+                == "M4.3.3")
         let events = run(&c, .review(approve: false, reasons: "調查不充分"), Fixtures.reviewer, Fixtures.at("2026-03-04"))
         #expect(events.map(\.kind) == ["feedback.returned", "supervision.opened"])
         #expect(c.status == .returned && c.feedback == nil && c.feedbackHistory.count == 1)
@@ -217,11 +224,15 @@ struct WorkflowScenarioTests {
     /// M5.2.1: supervision for overdue needs an overdue case.
     @Test func overdueSupervisionOnlyWhenOverdue() throws {
         var c = try Fixtures.caseIn(.inProgress, policies: policies)
-        let early = refusal(c, .openSupervision(reason: .overdue, method: .phone), Fixtures.reviewer, Fixtures.at("2026-03-23"))
+        let early = refusal(
+            c, .openSupervision(reason: .overdue, method: .phone), Fixtures.reviewer, Fixtures.at("2026-03-23"))
         #expect(early?.clause == "M5.2.1")
-        let events = run(&c, .openSupervision(reason: .overdue, method: .onSite), Fixtures.reviewer, Fixtures.at("2026-03-24"))
+        let events = run(
+            &c, .openSupervision(reason: .overdue, method: .onSite), Fixtures.reviewer, Fixtures.at("2026-03-24"))
         #expect(events.first?.details["method"] == "on_site")
-        #expect(refusal(c, .openSupervision(reason: .manual, method: .phone), Fixtures.reviewer, Fixtures.at("2026-03-24")) != nil)
+        #expect(
+            refusal(c, .openSupervision(reason: .manual, method: .phone), Fixtures.reviewer, Fixtures.at("2026-03-24"))
+                != nil)
     }
 
     /// M3.1.3: only the lead department's head signs, naming a handler; only the named handler drafts.

@@ -40,7 +40,8 @@ struct WorkflowTableTests {
     }
 
     static let rules: [Rule] = [
-        Rule(command: .answerOnSpot(text: "答覆", method: .phone), roles: [.clerk], states: [.registered: .replied],
+        Rule(
+            command: .answerOnSpot(text: "答覆", method: .phone), roles: [.clerk], states: [.registered: .replied],
             event: "case.answered_on_spot"),
         Rule(
             command: .assign(.init(lead: "transport", matter: "路燈維修", requirements: "修復")), roles: [.clerk],
@@ -50,15 +51,19 @@ struct WorkflowTableTests {
             roles: [.clerk, .reviewer],
             states: [.assigned: .assigned, .accepted: .assigned, .inProgress: .assigned, .returned: .assigned],
             event: "case.reassigned"),
-        Rule(command: .signFor(handler: "handler.wang"), roles: [.departmentHead], states: [.assigned: .accepted],
+        Rule(
+            command: .signFor(handler: "handler.wang"), roles: [.departmentHead], states: [.assigned: .accepted],
             event: "case.signed_for"),
-        Rule(command: .startHandling, roles: [.handler], states: [.accepted: .inProgress], event: "case.handling_started"),
+        Rule(
+            command: .startHandling, roles: [.handler], states: [.accepted: .inProgress], event: "case.handling_started"
+        ),
         Rule(
             command: .recordContact(method: .phone, summary: "聯繫"), roles: [.handler],
             states: [.accepted: .inProgress, .inProgress: .inProgress, .returned: .returned], event: "sender.contacted"),
         Rule(
             command: .reportProgress(note: "進展", expectedCompletion: nil), roles: [.handler, .departmentHead],
-            states: [.accepted: .inProgress, .inProgress: .inProgress, .returned: .returned], event: "progress.reported"),
+            states: [.accepted: .inProgress, .inProgress: .inProgress, .returned: .returned], event: "progress.reported"
+        ),
         Rule(
             command: .requestExtension(workingDays: 5, reason: "延期理由"), roles: [.handler, .departmentHead],
             states: same(handling), event: "extension.requested"),
@@ -84,11 +89,14 @@ struct WorkflowTableTests {
                     investigation: "調查", opinion: "意見", result: "結果", senderSatisfaction: nil,
                     draftedBy: "handler.wang", draftedAt: Fixtures.at("2026-03-04"), seal: nil)
             }),
-        Rule(command: .review(approve: true, reasons: nil), roles: [.reviewer], states: [.feedbackSubmitted: .approved],
+        Rule(
+            command: .review(approve: true, reasons: nil), roles: [.reviewer], states: [.feedbackSubmitted: .approved],
             event: "feedback.approved"),
-        Rule(command: .reply(text: "答覆", method: .phone), roles: [.clerk], states: [.approved: .replied],
+        Rule(
+            command: .reply(text: "答覆", method: .phone), roles: [.clerk], states: [.approved: .replied],
             event: "case.replied"),
-        Rule(command: .recordSatisfaction(.satisfied), roles: [.clerk], states: same([.replied, .closed]),
+        Rule(
+            command: .recordSatisfaction(.satisfied), roles: [.clerk], states: same([.replied, .closed]),
             event: "satisfaction.recorded"),
         Rule(command: .close, roles: [.clerk, .reviewer], states: [.replied: .closed], event: "case.closed"),
         Rule(
@@ -109,7 +117,8 @@ struct WorkflowTableTests {
         Rule(
             command: .closeSupervision, roles: [.reviewer], states: same(supervised), event: "supervision.closed",
             prepare: openSupervision(notice: true, rectified: true)),
-        Rule(command: .archive(package: "seq-9"), roles: [.archivist], states: [.closed: .archived],
+        Rule(
+            command: .archive(package: "seq-9"), roles: [.archivist], states: [.closed: .archived],
             event: "case.archived"),
     ]
 
@@ -135,7 +144,10 @@ struct WorkflowTableTests {
                         case .success(let t):
                             #expect(t.letterCase.status == next, "\(label): wrong state \(t.letterCase.status)")
                             #expect(t.events.first?.kind == rule.event, "\(label): events \(t.events.map(\.kind))")
-                            #expect(t.events.allSatisfy { $0.caseNumber == c.number && $0.actor == actor.id && $0.at == now })
+                            #expect(
+                                t.events.allSatisfy {
+                                    $0.caseNumber == c.number && $0.actor == actor.id && $0.at == now
+                                })
                         case .failure(let refusal):
                             Issue.record("\(label) was refused: \(refusal)")
                         }

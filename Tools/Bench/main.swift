@@ -16,7 +16,8 @@ func rate(_ bytes: Int, _ seconds: Double) -> Double { Double(bytes) / 1e6 / sec
 func line(_ name: String, _ value: Double, baseline: Double, target: Double? = nil) {
     let ratio = value / baseline
     var text = String(
-        format: "%-34@ %9.1f MB/s   baseline %9.1f MB/s   ratio %.2f", name.padding(toLength: 34, withPad: " ", startingAt: 0) as NSString, value, baseline, ratio)
+        format: "%-34@ %9.1f MB/s   baseline %9.1f MB/s   ratio %.2f",
+        name.padding(toLength: 34, withPad: " ", startingAt: 0) as NSString, value, baseline, ratio)
     if let target { text += ratio >= target ? "   (target ≥ \(target): met)" : "   (target ≥ \(target): NOT MET)" }
     print(text)
 }

@@ -1,6 +1,6 @@
 /// A calendar date with no time and no zone (proleptic Gregorian), the unit of working-day deadlines.
 public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
-    /// The year, e.g. 2026.
+    /// The year, for example 2026.
     public let year: Int
     /// The month, 1...12.
     public let month: Int
@@ -101,7 +101,9 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     }
 }
 
-/// A moment in time: whole seconds since 1970-01-01T00:00:00Z. Time is injected; Core never reads a clock.
+/// A moment in time: whole seconds since 1970-01-01T00:00:00Z.
+///
+/// Time is injected; Core never reads a clock.
 public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     /// Seconds since the Unix epoch, UTC.
     public let secondsSinceEpoch: Int64
@@ -123,7 +125,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.secondsSinceEpoch < rhs.secondsSinceEpoch }
 
-    /// RFC 3339 in UTC, e.g. `2026-02-13T01:00:00Z`.
+    /// RFC 3339 in UTC, for example `2026-02-13T01:00:00Z`.
     public var description: String {
         let date = civilDate(offsetSeconds: 0)
         let secs = Int(((secondsSinceEpoch % 86400) + 86400) % 86400)

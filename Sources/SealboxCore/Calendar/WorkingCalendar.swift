@@ -1,11 +1,13 @@
-/// Working days under the national calendar: Monday to Friday, less public holidays, plus the make-up
-/// working days (調休上班) on weekends. Loaded per year from `Policies/calendars/*.toml`.
+/// Working days under the national calendar.
+///
+/// Monday to Friday, less public holidays, plus the make-up working days (調休上班) on weekends; loaded per
+/// year from `Policies/calendars/*.toml`.
 ///
 /// A date in a year with no calendar is an error, never a silent Monday-to-Friday count (DESIGN §5).
 public struct WorkingCalendar: Sendable, Equatable {
     /// A named holiday: its days off and the weekend days worked in exchange.
     public struct Holiday: Sendable, Equatable {
-        /// The name, e.g. `Spring Festival 春節`.
+        /// The name, for example `Spring Festival 春節`.
         public var name: String
         /// The days off, inclusive.
         public var daysOff: ClosedRange<Int>
@@ -13,7 +15,7 @@ public struct WorkingCalendar: Sendable, Equatable {
         public var makeupDays: [CivilDate]
     }
 
-    /// The region, e.g. `cn`.
+    /// The region, for example `cn`.
     public private(set) var region: String
     /// The years covered.
     public private(set) var years: Set<Int> = []
@@ -45,7 +47,8 @@ public struct WorkingCalendar: Sendable, Equatable {
             }
         } else {
             guard years.contains(year) else {
-                throw CoreError(.invalidPolicy, "\(fileName): local calendar for \(year) needs the \(region)-\(year) base")
+                throw CoreError(
+                    .invalidPolicy, "\(fileName): local calendar for \(year) needs the \(region)-\(year) base")
             }
         }
         for key in doc.subtables(of: "holiday") {
@@ -58,7 +61,8 @@ public struct WorkingCalendar: Sendable, Equatable {
                     throw table.fail("makeup_working_days", "'\(text)' is not a YYYY-MM-DD date")
                 }
                 guard date.isWeekend else {
-                    throw table.fail("makeup_working_days", "\(date) is not a weekend day, so it is a working day anyway")
+                    throw table.fail(
+                        "makeup_working_days", "\(date) is not a weekend day, so it is a working day anyway")
                 }
                 makeups.append(date)
             }
@@ -93,7 +97,8 @@ public struct WorkingCalendar: Sendable, Equatable {
         guard years.contains(date.year) else {
             throw CoreError(
                 .calendarYearMissing,
-                "no \(region) working-day calendar for \(date.year): add Policies/calendars/\(region)-\(date.year).toml")
+                "no \(region) working-day calendar for \(date.year): add Policies/calendars/\(region)-\(date.year).toml"
+            )
         }
         if makeupDays[date.dayNumber] != nil { return true }
         if offDays[date.dayNumber] != nil { return false }
@@ -117,8 +122,11 @@ public struct WorkingCalendar: Sendable, Equatable {
                 skippedHolidays.append(name)
             }
         }
-        let skipped = holidays.filter { skippedHolidays.contains($0.name) && $0.daysOff.overlaps(start.dayNumber...date.dayNumber) }
-        return Deadline(start: start, workingDays: count, due: date, holidaysSkipped: skipped, makeupDaysCounted: workedMakeups)
+        let skipped = holidays.filter {
+            skippedHolidays.contains($0.name) && $0.daysOff.overlaps(start.dayNumber...date.dayNumber)
+        }
+        return Deadline(
+            start: start, workingDays: count, due: date, holidaysSkipped: skipped, makeupDaysCounted: workedMakeups)
     }
 
     /// The number of working days after `start` up to and including `end` (0 when `end <= start`).
@@ -148,7 +156,7 @@ public struct Deadline: Sendable, Equatable, CustomStringConvertible {
     /// Weekend days counted because they are make-up working days.
     public let makeupDaysCounted: [CivilDate]
 
-    /// E.g. `15 working days from 2026-02-13, skipping Spring Festival 春節 (2026-02-15..2026-02-23), counting
+    /// For example `15 working days from 2026-02-13, skipping Spring Festival 春節 (2026-02-15..2026-02-23), counting
     /// make-up working days 2026-02-14, 2026-02-28: 2026-03-12`.
     public var description: String {
         var text = "\(workingDays) working days from \(start)"

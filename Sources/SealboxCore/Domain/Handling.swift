@@ -98,7 +98,9 @@ public struct ExtensionRequest: Sendable, Equatable, Codable {
     public var decision: Decision?
 
     /// Creates a record.
-    public init(requestedBy: UserID, at: Timestamp, workingDays: Int, reason: Personal<String>, decision: Decision? = nil) {
+    public init(
+        requestedBy: UserID, at: Timestamp, workingDays: Int, reason: Personal<String>, decision: Decision? = nil
+    ) {
         self.requestedBy = requestedBy
         self.at = at
         self.workingDays = workingDays
@@ -140,8 +142,10 @@ public enum Satisfaction: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// The department's seal on feedback (公章, M4.3.1): an Ed25519 signature by the department's seal key over
-/// the feedback digest. Core records it; the store verifies it against the department's certified key.
+/// The department's seal on feedback (公章, M4.3.1).
+///
+/// An Ed25519 signature by the department's seal key over the feedback digest. Core records it; the store
+/// verifies it against the department's certified key.
 public struct DepartmentSeal: Sendable, Equatable, Codable {
     /// The sealing department.
     public var department: DepartmentID
@@ -175,7 +179,10 @@ public struct Feedback: Sendable, Equatable, Codable {
     public var seal: DepartmentSeal?
 
     /// Creates a record.
-    public init(investigation: Personal<String>, opinion: Personal<String>, result: Personal<String>, senderSatisfaction: Satisfaction?, draftedBy: UserID, draftedAt: Timestamp, seal: DepartmentSeal? = nil) {
+    public init(
+        investigation: Personal<String>, opinion: Personal<String>, result: Personal<String>,
+        senderSatisfaction: Satisfaction?, draftedBy: UserID, draftedAt: Timestamp, seal: DepartmentSeal? = nil
+    ) {
         self.investigation = investigation
         self.opinion = opinion
         self.result = result
@@ -201,7 +208,9 @@ public struct Review: Sendable, Equatable, Codable {
 /// The reply to the sender (M4.3.3, or M4.1.3 on the spot).
 public struct Reply: Sendable, Equatable, Codable {
     /// How it was sent.
-    public enum Method: String, Sendable, Codable, CaseIterable { case phone, sms, email, letter, website, inPerson = "in_person" }
+    public enum Method: String, Sendable, Codable, CaseIterable {
+        case phone, sms, email, letter, website, inPerson = "in_person"
+    }
     /// Who replied.
     public var by: UserID
     /// When.

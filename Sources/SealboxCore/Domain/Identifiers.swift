@@ -45,7 +45,7 @@ public struct CaseNumber: Hashable, Comparable, Sendable, Codable, CustomStringC
     }
 }
 
-/// A department's short code, e.g. `transport`.
+/// A department's short code, for example `transport`.
 public struct DepartmentID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible,
     ExpressibleByStringLiteral
 {
@@ -63,7 +63,7 @@ public struct DepartmentID: Hashable, Comparable, Sendable, Codable, CustomStrin
     public var description: String { rawValue }
 }
 
-/// A user's login name, e.g. `clerk.li`. Staff names are not the citizen's personal data.
+/// A user's login name, for example `clerk.li` (staff names are not the citizen's personal data).
 public struct UserID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
     /// The login name.
     public let rawValue: String

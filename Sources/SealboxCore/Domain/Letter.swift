@@ -26,7 +26,7 @@ public enum Priority: String, Sendable, Codable, CaseIterable {
 public struct AttachmentInfo: Sendable, Equatable, Codable {
     /// The file name the sender gave (personal: names can identify people).
     public var fileName: Personal<String>
-    /// The media type, e.g. `image/jpeg`.
+    /// The media type, for example `image/jpeg`.
     public var mediaType: String
     /// The size in bytes.
     public var byteCount: Int

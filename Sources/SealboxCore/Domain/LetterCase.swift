@@ -21,7 +21,7 @@ public enum CaseStatus: String, Sendable, Codable, CaseIterable {
     public var isDone: Bool { [.feedbackSubmitted, .approved, .replied, .closed, .archived].contains(self) }
 }
 
-/// A retention class from `Policies/retention.toml`, e.g. `standard` (30 years).
+/// A retention class from `Policies/retention.toml`, for example `standard` (30 years).
 public struct RetentionClass: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The class name.
     public let name: String
@@ -45,7 +45,7 @@ public struct LetterCase: Sendable, Equatable, Codable {
     public var registeredBy: UserID
     /// When it was registered.
     public var registeredAt: Timestamp
-    /// A category from the office's list, e.g. `transport`.
+    /// A category from the office's list, for example `transport`.
     public var category: String?
     /// The priority.
     public var priority: Priority

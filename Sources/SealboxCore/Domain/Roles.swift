@@ -1,5 +1,6 @@
-/// The people who act on a case (DESIGN §4). Deny by default: a role can do only what `Policies/roles.toml`
-/// grants it.
+/// The people who act on a case (DESIGN §4).
+///
+/// Deny by default: a role can do only what `Policies/roles.toml` grants it.
 public enum Role: String, Sendable, Codable, CaseIterable, Comparable {
     /// Mailbox office clerk: registers, assigns, replies, closes.
     case clerk
@@ -31,7 +32,7 @@ public enum Scope: String, Sendable, Codable {
     case none
 }
 
-/// What an actor may do. Each workflow command needs one permission.
+/// What an actor may do; each workflow command needs one permission.
 public enum Permission: String, Sendable, Codable, CaseIterable {
     case register = "case.register"
     case answerOnSpot = "case.answer_on_spot"

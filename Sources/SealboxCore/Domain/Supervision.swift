@@ -57,7 +57,11 @@ public struct Supervision: Sendable, Equatable, Codable {
     public var closedAt: Timestamp?
 
     /// Creates a record.
-    public init(number: String, department: DepartmentID, reason: Reason, method: Method, openedBy: UserID, openedAt: Timestamp, rectificationDue: CivilDate, notice: Note? = nil, rectification: Note? = nil, closedBy: UserID? = nil, closedAt: Timestamp? = nil) {
+    public init(
+        number: String, department: DepartmentID, reason: Reason, method: Method, openedBy: UserID, openedAt: Timestamp,
+        rectificationDue: CivilDate, notice: Note? = nil, rectification: Note? = nil, closedBy: UserID? = nil,
+        closedAt: Timestamp? = nil
+    ) {
         self.number = number
         self.department = department
         self.reason = reason

@@ -39,11 +39,11 @@ public struct Policies: Sendable {
         public var commendScore: Double
         /// Cases needed to be ranked for commendation.
         public var minimumCases: Int
-        /// Named in a notice (通報, M7.2.2) below this on-time rate…
+        /// Named in a notice (通報, M7.2.2) below this on-time rate.
         public var noticeOnTimeRate: Double
-        /// …or below this satisfaction score…
+        /// Named in a notice below this satisfaction score.
         public var noticeSatisfaction: Double
-        /// …or below this score.
+        /// Named in a notice below this score.
         public var noticeScore: Double
     }
 
@@ -184,7 +184,8 @@ extension Policies {
             try table.finish()
         }
         guard classes[defaultClass] != nil else {
-            throw CoreError(.invalidPolicy, "\(doc.fileName): default_class \"\(defaultClass)\" is not a [classes.*] table")
+            throw CoreError(
+                .invalidPolicy, "\(doc.fileName): default_class \"\(defaultClass)\" is not a [classes.*] table")
         }
         return (classes, defaultClass)
     }

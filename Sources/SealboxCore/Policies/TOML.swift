@@ -111,7 +111,13 @@ public struct TOMLDocument: Sendable {
         var out = ""
         for c in line {
             if inString {
-                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
+                if escaped {
+                    escaped = false
+                } else if c == "\\" {
+                    escaped = true
+                } else if c == "\"" {
+                    inString = false
+                }
             } else if c == "\"" {
                 inString = true
             } else if c == "#" {
@@ -140,7 +146,13 @@ public struct TOMLDocument: Sendable {
         var escaped = false
         for c in text {
             if inString {
-                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
+                if escaped {
+                    escaped = false
+                } else if c == "\\" {
+                    escaped = true
+                } else if c == "\"" {
+                    inString = false
+                }
                 continue
             }
             switch c {
@@ -154,7 +166,9 @@ public struct TOMLDocument: Sendable {
     }
 
     static func unquote(_ text: String) throws(ValueError) -> String {
-        guard text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") else { throw ValueError(description: "bad string") }
+        guard text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") else {
+            throw ValueError(description: "bad string")
+        }
         var out = ""
         var escaped = false
         for c in text.dropFirst().dropLast() {
@@ -195,7 +209,13 @@ public struct TOMLDocument: Sendable {
             var depth = 0
             for c in inner {
                 if inString {
-                    if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
+                    if escaped {
+                        escaped = false
+                    } else if c == "\\" {
+                        escaped = true
+                    } else if c == "\"" {
+                        inString = false
+                    }
                     currentItem.append(c)
                     continue
                 }
@@ -267,7 +287,8 @@ public struct TOMLTable {
         return entries[key]?.value
     }
 
-    mutating func int(_ key: String, in range: ClosedRange<Int>, default fallback: Int? = nil) throws(CoreError) -> Int {
+    mutating func int(_ key: String, in range: ClosedRange<Int>, default fallback: Int? = nil) throws(CoreError) -> Int
+    {
         guard let v = value(key) else {
             if let fallback { return fallback }
             throw missing(key, "an integer in \(range.lowerBound)...\(range.upperBound)")
@@ -277,7 +298,8 @@ public struct TOMLTable {
         return i
     }
 
-    mutating func double(_ key: String, in range: ClosedRange<Double>, default fallback: Double? = nil) throws(CoreError)
+    mutating func double(_ key: String, in range: ClosedRange<Double>, default fallback: Double? = nil)
+        throws(CoreError)
         -> Double
     {
         guard let v = value(key) else {

@@ -93,7 +93,9 @@ public enum Assessment {
             if let s = r.satisfactionScore, s < rules.noticeSatisfaction {
                 reasons.append("satisfaction \(one(s)) below \(one(rules.noticeSatisfaction))")
             }
-            if let s = r.score, s < rules.noticeScore { reasons.append("score \(one(s)) below \(one(rules.noticeScore))") }
+            if let s = r.score, s < rules.noticeScore {
+                reasons.append("score \(one(s)) below \(one(rules.noticeScore))")
+            }
             if !reasons.isEmpty { noticed.append((r.department, reasons)) }
         }
         return Report(from: from, to: to, departments: reports, commended: commended, noticed: noticed)

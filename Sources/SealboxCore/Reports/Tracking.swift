@@ -69,6 +69,8 @@ public enum Tracking {
     public static func supervisionCandidates(in cases: [LetterCase], on today: CivilDate, policies: Policies)
         throws(CoreError) -> [Item]
     {
-        try attention(in: cases, on: today, policies: policies).filter { $0.flags.contains(.overdue) && !$0.isSupervised }
+        try attention(in: cases, on: today, policies: policies).filter {
+            $0.flags.contains(.overdue) && !$0.isSupervised
+        }
     }
 }

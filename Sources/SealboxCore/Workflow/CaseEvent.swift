@@ -3,7 +3,7 @@
 /// `details` hold only workflow metadata (departments, dates, counts, slip numbers, reasons' codes) — never
 /// a `Personal` value. A test checks every event of a full run for the personal strings it used.
 public struct CaseEvent: Sendable, Equatable, Codable {
-    /// The kind, e.g. `case.assigned`.
+    /// The kind, for example `case.assigned`.
     public var kind: String
     /// The case.
     public var caseNumber: CaseNumber
@@ -44,7 +44,7 @@ public struct Refusal: Error, Sendable, Equatable, CustomStringConvertible {
     public let kind: Kind
     /// A one-line, PII-free reason.
     public let reason: String
-    /// The clause enforced, e.g. `M4.2.2`; `DESIGN§4` for the access policy.
+    /// The clause enforced, for example `M4.2.2`; `DESIGN§4` for the access policy.
     public let clause: String
 
     /// Creates a refusal.

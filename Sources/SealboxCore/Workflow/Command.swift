@@ -1,4 +1,4 @@
-/// What the office or a department asks the engine to do to a case. Registration is `Workflow.register`.
+/// What the office or a department asks the engine to do to a case (registration is `Workflow.register`).
 public enum Command: Sendable, Equatable {
     /// The order behind an assignment slip (M3.1.2).
     public struct Assignment: Sendable, Equatable {
@@ -119,7 +119,7 @@ public enum Command: Sendable, Equatable {
         }
     }
 
-    /// A short PII-free name, e.g. `sign_for`.
+    /// A short PII-free name, for example `sign_for`.
     public var name: String {
         switch self {
         case .answerOnSpot: "answer_on_spot"

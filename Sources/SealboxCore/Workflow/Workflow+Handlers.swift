@@ -53,7 +53,9 @@ struct Context {
         case .contribute(let text):
             try contribute(text)
         case .draftFeedback(let investigation, let opinion, let result, let satisfaction):
-            for (text, what) in [(investigation, "the investigation"), (opinion, "the handling opinion"), (result, "the result")] {
+            for (text, what) in [
+                (investigation, "the investigation"), (opinion, "the handling opinion"), (result, "the result"),
+            ] {
                 try requireText(text, what, "M4.3.2")
             }
             letterCase.feedback = Feedback(
@@ -80,7 +82,9 @@ struct Context {
             letterCase.closedAt = now
             emit("case.closed", ["satisfaction": letterCase.satisfaction?.rawValue ?? "unknown"])
         case .restrict:
-            guard !letterCase.isRestricted else { throw refuse(.ruleViolated, "the case is already restricted", "M6.2.2") }
+            guard !letterCase.isRestricted else {
+                throw refuse(.ruleViolated, "the case is already restricted", "M6.2.2")
+            }
             letterCase.isRestricted = true
             emit("case.restricted")
         case .remind(let reason):
@@ -115,7 +119,9 @@ struct Context {
             letterCase.supervisions[index].closedAt = now
             emit("supervision.closed", ["supervision": letterCase.supervisions[index].number])
         case .archive(let package):
-            guard !package.isEmpty else { throw refuse(.invalidInput, "an archive package reference is needed", "M6.1.1") }
+            guard !package.isEmpty else {
+                throw refuse(.invalidInput, "an archive package reference is needed", "M6.1.1")
+            }
             letterCase.status = .archived
             letterCase.archivedAt = now
             letterCase.archivePackage = package

@@ -8,7 +8,9 @@ extension Context {
         try requireText(order.requirements, "the requirements", "M3.1.2")
         guard !order.coDepartments.contains(order.lead), Set(order.coDepartments).count == order.coDepartments.count
         else { throw refuse(.invalidInput, "co-departments must differ from the lead and each other", "M3.2.1") }
-        if reassignment, letterCase.activeSlip?.lead == order.lead, letterCase.activeSlip?.coDepartments == order.coDepartments {
+        if reassignment, letterCase.activeSlip?.lead == order.lead,
+            letterCase.activeSlip?.coDepartments == order.coDepartments
+        {
             throw refuse(.invalidInput, "reassignment must change the departments", "M3.1.1")
         }
         if let priority = order.priority { letterCase.priority = priority }
@@ -32,7 +34,9 @@ extension Context {
             "slip": slip.number, "lead": order.lead.rawValue, "deadline": "\(due.due)",
             "sign_for_due": "\(signForDue.due)", "priority": letterCase.priority.rawValue,
         ]
-        if !order.coDepartments.isEmpty { details["co_departments"] = order.coDepartments.map(\.rawValue).joined(separator: ",") }
+        if !order.coDepartments.isEmpty {
+            details["co_departments"] = order.coDepartments.map(\.rawValue).joined(separator: ",")
+        }
         if let previous { details["supersedes"] = previous }
         emit(reassignment ? "case.reassigned" : "case.assigned", details)
     }
@@ -54,8 +58,10 @@ extension Context {
         if department == slip.lead { letterCase.status = .accepted }
         emit(
             "case.signed_for",
-            ["slip": slip.number, "department": department.rawValue, "handler": handler.rawValue,
-                "on_time": "\(today <= slip.signForDue)"])
+            [
+                "slip": slip.number, "department": department.rawValue, "handler": handler.rawValue,
+                "on_time": "\(today <= slip.signForDue)",
+            ])
     }
 
     /// Enforces M3.2.2 (urgent progress) and M4.1.3 (telling the sender the expected completion date).
@@ -175,8 +181,10 @@ extension Context {
         letterCase.status = .feedbackSubmitted
         emit(
             "feedback.sealed",
-            ["department": slip.lead.rawValue, "seal_key": seal.keyID, "digest": seal.digest,
-                "on_time": "\(today <= slip.deadline)"])
+            [
+                "department": slip.lead.rawValue, "seal_key": seal.keyID, "digest": seal.digest,
+                "on_time": "\(today <= slip.deadline)",
+            ])
     }
 
     /// Enforces M4.3.3 (approve, or return with reasons) and M5.2.1 (returned feedback can open supervision).
@@ -225,7 +233,9 @@ extension Context {
         letterCase.supervisions.append(supervision)
         emit(
             "supervision.opened",
-            ["supervision": supervision.number, "department": slip.lead.rawValue, "reason": reason.rawValue,
-                "method": method.rawValue, "rectification_due": "\(due.due)"])
+            [
+                "supervision": supervision.number, "department": slip.lead.rawValue, "reason": reason.rawValue,
+                "method": method.rawValue, "rectification_due": "\(due.due)",
+            ])
     }
 }

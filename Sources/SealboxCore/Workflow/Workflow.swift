@@ -30,7 +30,9 @@ public enum Workflow {
                     clause: "M2.2.2"))
         }
         guard number.year == policies.localDate(letter.receivedAt).year || number.year == policies.localDate(now).year
-        else { return .failure(Refusal(.invalidInput, "the number's year must be the year of receipt", clause: "M2.2.3")) }
+        else {
+            return .failure(Refusal(.invalidInput, "the number's year must be the year of receipt", clause: "M2.2.3"))
+        }
         let letterCase = LetterCase(
             number: number, letter: letter, registeredBy: actor.id, registeredAt: now, category: category,
             priority: priority, isRestricted: restricted, retention: policies.defaultRetention)
@@ -86,7 +88,8 @@ public enum Workflow {
             // Rectification is reported by the supervised department; everything else by a department on the slip.
             if case .reportRectification = command, let open = c.openSupervisions.last {
                 return actor.department == open.department
-                    ? nil : Refusal(.outOfScope, "only the supervised department reports rectification", clause: "M5.2.3")
+                    ? nil
+                    : Refusal(.outOfScope, "only the supervised department reports rectification", clause: "M5.2.3")
             }
             guard let department = actor.department, departments.contains(department) else {
                 return Refusal(
@@ -102,7 +105,8 @@ public enum Workflow {
                 return nil
             }
             guard let handler = c.handler, handler == actor.id else {
-                return Refusal(.outOfScope, "only the named handler of the lead department may do this", clause: "M3.1.3")
+                return Refusal(
+                    .outOfScope, "only the named handler of the lead department may do this", clause: "M3.1.3")
             }
             return nil
         }
