@@ -22,9 +22,11 @@ let package = Package(
         .executable(name: "sealbox", targets: ["sealbox"]),
         .library(name: "SealboxCrypto", targets: ["SealboxCrypto"]),
         .library(name: "SealboxCore", targets: ["SealboxCore"]),
+        .library(name: "SealboxStore", targets: ["SealboxStore"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: - C libraries (one Swift module imports each)
@@ -42,6 +44,11 @@ let package = Package(
         // MARK: - Libraries
         .target(name: "SealboxCrypto", dependencies: ["CSodium"], swiftSettings: upcoming),
         .target(name: "SealboxCore", swiftSettings: strict),
+        .target(
+            name: "SealboxStore",
+            dependencies: ["SealboxCore", "SealboxCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: upcoming
+        ),
         .target(name: "SealboxArchive", dependencies: ["SealboxCrypto", "CArchive"], swiftSettings: upcoming),
         .target(
             name: "SealboxCLI",
@@ -60,5 +67,8 @@ let package = Package(
         .testTarget(name: "SealboxCryptoTests", dependencies: ["SealboxCrypto"], swiftSettings: upcoming),
         .testTarget(name: "SealboxCoreTests", dependencies: ["SealboxCore"], swiftSettings: upcoming),
         .testTarget(name: "SealboxCLITests", dependencies: ["SealboxCLI"], swiftSettings: upcoming),
+        .testTarget(
+            name: "SealboxStoreTests", dependencies: ["SealboxStore", "SealboxCore", "SealboxCrypto"],
+            swiftSettings: upcoming),
     ]
 )

@@ -32,3 +32,4 @@ extension UnsafeMutableRawBufferPointer {
         return base.assumingMemoryBound(to: UInt8.self)
     }
 }
+extension SecureBytes: RawBytes {}

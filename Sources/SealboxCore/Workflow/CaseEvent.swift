@@ -5,8 +5,8 @@
 public struct CaseEvent: Sendable, Equatable, Codable {
     /// The kind, for example `case.assigned`.
     public var kind: String
-    /// The case.
-    public var caseNumber: CaseNumber
+    /// The case, or `nil` for store-wide events (users, groups).
+    public var caseNumber: CaseNumber?
     /// Who acted.
     public var actor: UserID
     /// When.
@@ -15,7 +15,7 @@ public struct CaseEvent: Sendable, Equatable, Codable {
     public var details: [String: String]
 
     /// Creates an event.
-    public init(kind: String, caseNumber: CaseNumber, actor: UserID, at: Timestamp, details: [String: String] = [:]) {
+    public init(kind: String, caseNumber: CaseNumber?, actor: UserID, at: Timestamp, details: [String: String] = [:]) {
         self.kind = kind
         self.caseNumber = caseNumber
         self.actor = actor

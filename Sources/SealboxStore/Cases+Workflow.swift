@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+public import SealboxCore
+public import SealboxCrypto
+
+extension Store {
+    /// Applies a workflow command to a stored case in one transaction: opens the case with the actor's own keys,
+    /// runs the engine, re-seals the document, and moves the case key where the Measures say (DESIGN §3): to the
+    /// assigned departments at assignment (M3.1), away from a department that lost the case on reassignment, and to
+    /// `archive` at closure, never before.
+    /// - Returns: the case after the command and the events recorded.
+    /// - Throws: `StoreError.noKey` when the actor holds no key for the case; `.refused` with the clause.
+    @discardableResult
+    public func apply(_ command: Command, to number: CaseNumber, by user: UnlockedUser, at now: Timestamp) throws
+        -> (LetterCase, [CaseEvent])
+    {
+        try write { db in
+            let (key, current) = try Self.loadForWrite(db, number, user)
+            let transition: Transition
+            switch Workflow.apply(command, to: current, by: user.actor, at: now, policies: policies) {
+            case .success(let t): transition = t
+            case .failure(let r): throw StoreError(.refused, r.reason, clause: r.clause)
+            }
+            let next = transition.letterCase
+            try Self.writeMetadata(
+                db, next, sealed: try Self.sealDocument(next, key: key), indexPending: try Self.isIndexPending(db, number),
+                insert: false)
+            let before = Set(current.activeSlip?.departments ?? [])
+            let after = Set(next.activeSlip?.departments ?? [])
+            for department in after.subtracting(before) {
+                try Self.sealCaseKey(db, number, key, to: Self.departmentGroup(department))
+            }
+            for department in before.subtracting(after) {
+                try db.execute(
+                    sql: "DELETE FROM case_keys WHERE case_number = ? AND group_id = ?",
+                    arguments: [number.description, Self.departmentGroup(department)])
+            }
+            if next.status == .closed && current.status != .closed {
+                try Self.sealCaseKey(db, number, key, to: "archive")
+            }
+            for event in transition.events { try Self.appendEvent(db, event) }
+            return (next, transition.events)
+        }
+    }
+
+    static func isIndexPending(_ db: Database, _ number: CaseNumber) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT index_pending FROM cases WHERE number = ?", arguments: [number.description])
+            ?? false
+    }
+
+    static func loadForWrite(_ db: Database, _ number: CaseNumber, _ user: UnlockedUser) throws -> (SymmetricKey, LetterCase) {
+        guard
+            let sealed = try Data.fetchOne(
+                db, sql: "SELECT sealed_document FROM cases WHERE number = ?", arguments: [number.description])
+        else { throw StoreError(.notFound, "no case \(number)") }
+        let (key, _) = try openCaseKey(db, number, for: user)
+        return (key, try openDocument(Array(sealed), number: number, key: key))
+    }
+
+    /// Seals the lead department's feedback with its seal key (公章, M4.3.1): BLAKE2b-256 of the canonical
+    /// feedback, signed by the department seal, then recorded through the engine.
+    /// - Throws: `StoreError.noKey` when `head` does not hold the department's seal.
+    @discardableResult
+    public func sealFeedback(_ number: CaseNumber, by head: UnlockedUser, at now: Timestamp) throws
+        -> (LetterCase, [CaseEvent])
+    {
+        let input: Command.SealInput = try read { db in
+            let (_, c) = try Self.loadForWrite(db, number, head)
+            guard let department = head.department, let feedback = c.feedback else {
+                throw StoreError(.refused, "there is no unsealed feedback draft to seal", clause: "M4.3.1")
+            }
+            let secret = try Self.openGroupSecret(db, Self.departmentGroup(department), for: head)
+            guard let seed = secret.seal else { throw StoreError(.noKey, "\(head.id) does not hold the seal of \(department)") }
+            let seal = try SigningSecretKey(seed: seed)
+            let digest = try Self.feedbackDigest(feedback, number: number)
+            return Command.SealInput(
+                keyID: "\(department):\(Hex.encode(seal.publicKey.bytes.prefix(8)))", digest: Hex.encode(digest),
+                signature: Base64.encode(seal.signature(for: digest)))
+        }
+        return try apply(.sealFeedback(input), to: number, by: head, at: now)
+    }
+
+    /// The digest the department seal signs: BLAKE2b-256 over the case number and the feedback's canonical JSON.
+    static func feedbackDigest(_ feedback: Feedback, number: CaseNumber) throws -> [UInt8] {
+        var unsealed = feedback
+        unsealed.seal = nil
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var json = try encoder.encode(unsealed)
+        defer { json.resetBytes(in: 0..<json.count) }
+        return try BLAKE2b.hash(Array("sealbox-feedback-v1|\(number)|".utf8) + Array(json), outputCount: 32)
+    }
+
+    /// Verifies the 公章 on a case's feedback against the department's seal public key.
+    public func verifySeal(of c: LetterCase) throws -> Bool {
+        guard let feedback = c.feedback, let seal = feedback.seal, let signature = Base64.decode(seal.signature) else {
+            return false
+        }
+        let digest = try Self.feedbackDigest(feedback, number: c.number)
+        let key = try sealPublicKey(seal.department)
+        return Hex.encode(digest) == seal.digest && key.isValidSignature(signature, for: digest)
+    }
+
+    // MARK: - Reading
+
+    /// Reads a case with its personal data: the role policy first (deny by default, scope), then a key the reader
+    /// really holds (DESIGN §1.2). Each read is recorded as an event with the reader and the purpose.
+    /// - Throws: `StoreError.notPermitted` (policy), `.noKey` (keys), `.notFound`.
+    public func read(_ number: CaseNumber, purpose: String, by user: UnlockedUser, at now: Timestamp) throws -> LetterCase {
+        let actor = user.actor
+        let archiving = policies.scope(of: actor, for: .archive) != nil && policies.scope(of: actor, for: .readPersonal) == nil
+        let scope = policies.scope(of: actor, for: archiving ? .archive : .readPersonal)
+        guard let scope, scope != .none else { throw StoreError(.notPermitted, "\(user.id) may not read personal data") }
+        guard !purpose.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw StoreError(.invalidInput, "say why you read this case (--purpose)")
+        }
+        return try write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT status, sealed_document FROM cases WHERE number = ?", arguments: [number.description])
+            else { throw StoreError(.notFound, "no case \(number)") }
+            let status = CaseStatus(rawValue: row["status"]) ?? .registered
+            if archiving && status != .closed && status != .archived {
+                throw StoreError(.notPermitted, "an archivist opens closed cases only (M6.1.3)")
+            }
+            if scope == .department || scope == .handler {
+                let departments = try String.fetchAll(
+                    db, sql: "SELECT department FROM case_departments WHERE case_number = ?", arguments: [number.description])
+                guard let mine = user.department, departments.contains(mine.rawValue) else {
+                    throw StoreError(.notPermitted, "case \(number) is not assigned to your department")
+                }
+            }
+            let (key, _) = try Self.openCaseKey(db, number, for: user)
+            let c = try Self.openDocument(Array(row["sealed_document"] as Data), number: number, key: key)
+            if scope == .handler && c.handler != user.id {
+                throw StoreError(.notPermitted, "only the named handler reads case \(number)")
+            }
+            try Self.appendEvent(
+                db, CaseEvent(kind: "case.read", caseNumber: number, actor: user.id, at: now, details: ["purpose": purpose]))
+            return c
+        }
+    }
+
+    /// Lists cases by clear metadata only; needs no key (`case.read_metadata`).
+    public func list(status: CaseStatus? = nil, department: DepartmentID? = nil, by actor: Actor) throws -> [CaseSummary] {
+        guard policies.scope(of: actor, for: .readMetadata) != nil else {
+            throw StoreError(.notPermitted, "\(actor.id) may not list cases")
+        }
+        return try read { db in
+            var sql = "SELECT * FROM cases WHERE 1 = 1"
+            var args: [any DatabaseValueConvertible] = []
+            if let status {
+                sql += " AND status = ?"
+                args.append(status.rawValue)
+            }
+            if let department {
+                sql += " AND number IN (SELECT case_number FROM case_departments WHERE department = ?)"
+                args.append(department.rawValue)
+            }
+            sql += " ORDER BY year, serial"
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
+                CaseSummary(
+                    number: try CaseNumber(parsing: row["number"] as String),
+                    channel: Channel(rawValue: row["channel"]) ?? .other,
+                    status: CaseStatus(rawValue: row["status"]) ?? .registered,
+                    priority: Priority(rawValue: row["priority"]) ?? .general, category: row["category"],
+                    restricted: row["restricted"], leadDepartment: (row["lead_department"] as String?).map { DepartmentID($0) },
+                    deadline: try (row["deadline"] as String?).map { try CivilDate(parsing: $0) },
+                    receivedAt: Timestamp(secondsSinceEpoch: row["received_at"]), retention: row["retention"])
+            }
+        }
+    }
+}

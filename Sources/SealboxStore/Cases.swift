@@ -1,0 +1,198 @@
+import Foundation
+import GRDB
+public import SealboxCore
+public import SealboxCrypto
+
+/// A case's clear metadata: what anyone with `case.read_metadata` sees, with no key (DESIGN §1.1).
+public struct CaseSummary: Sendable, Equatable {
+    public var number: CaseNumber
+    public var channel: Channel
+    public var status: CaseStatus
+    public var priority: Priority
+    public var category: String?
+    public var restricted: Bool
+    public var leadDepartment: DepartmentID?
+    public var deadline: CivilDate?
+    public var receivedAt: Timestamp
+    public var retention: String
+}
+
+extension Store {
+    static func documentAD(_ number: CaseNumber) -> [UInt8] { Array("sealbox/case/v1|\(number)|document".utf8) }
+
+    static func sealDocument(_ c: LetterCase, key: SymmetricKey) throws -> [UInt8] {
+        var json = try JSONEncoder().encode(c)
+        defer { json.resetBytes(in: 0..<json.count) }
+        return XChaCha20Poly1305.seal(Array(json), using: key, authenticating: documentAD(c.number))
+    }
+
+    static func openDocument(_ sealed: [UInt8], number: CaseNumber, key: SymmetricKey) throws -> LetterCase {
+        let plain = try XChaCha20Poly1305.open(sealed, using: key, authenticating: documentAD(number))
+        let c = try plain.withUnsafeBytes { try JSONDecoder().decode(LetterCase.self, from: Data($0)) }
+        guard c.number == number else { throw StoreError(.corrupted, "case \(number) holds another case's document") }
+        return c
+    }
+
+    static func sealCaseKey(_ db: Database, _ number: CaseNumber, _ key: SymmetricKey, to group: String) throws {
+        guard
+            let row = try Row.fetchOne(db, sql: "SELECT version, box_public FROM key_groups WHERE id = ?", arguments: [group])
+        else { throw StoreError(.notFound, "no key group \(group); create it first") }
+        let sealed = SealedBox.seal(key.bytes, to: try BoxPublicKey(Array(row["box_public"] as Data)))
+        try db.execute(
+            sql: """
+                INSERT INTO case_keys(case_number, group_id, group_version, sealed_key) VALUES (?, ?, ?, ?)
+                ON CONFLICT(case_number, group_id) DO UPDATE SET group_version = excluded.group_version,
+                sealed_key = excluded.sealed_key
+                """,
+            arguments: [number.description, group, row["version"] as Int, Data(sealed)])
+    }
+
+    /// Opens the case key with any group `user` holds among those the case is sealed to.
+    static func openCaseKey(_ db: Database, _ number: CaseNumber, for user: UnlockedUser) throws -> (SymmetricKey, String) {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT group_id, sealed_key FROM case_keys WHERE case_number = ? ORDER BY group_id",
+            arguments: [number.description])
+        for row in rows {
+            let group: String = row["group_id"]
+            guard let secret = try? openGroupSecret(db, group, for: user) else { continue }
+            let key = try SealedBox.open(Array(row["sealed_key"] as Data), with: secret.box)
+            return (try SymmetricKey(key), group)
+        }
+        throw StoreError(.noKey, "\(user.id) holds no key that opens case \(number)")
+    }
+
+    static func nextNumber(_ db: Database, year: Int) throws -> CaseNumber {
+        let serial =
+            try Int.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO counters(year, last) VALUES (?, 1)
+                    ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last
+                    """, arguments: [year]) ?? 0
+        return try CaseNumber(year: year, serial: serial)
+    }
+
+    static func writeMetadata(_ db: Database, _ c: LetterCase, sealed: [UInt8], indexPending: Bool, insert: Bool) throws {
+        let args: StatementArguments = [
+            c.letter.channel.rawValue, c.letter.receivedAt.secondsSinceEpoch, c.registeredAt.secondsSinceEpoch,
+            c.category, c.priority.rawValue, c.status.rawValue, c.isRestricted, c.leadDepartment?.rawValue,
+            c.deadline?.description, c.retention.name, indexPending, Data(sealed), c.number.description,
+        ]
+        if insert {
+            try db.execute(
+                sql: """
+                    INSERT INTO cases(channel, received_at, registered_at, category, priority, status, restricted,
+                    lead_department, deadline, retention, index_pending, sealed_document, number, year, serial)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(c.number.year), \(c.number.serial))
+                    """, arguments: args)
+        } else {
+            try db.execute(
+                sql: """
+                    UPDATE cases SET channel = ?, received_at = ?, registered_at = ?, category = ?, priority = ?,
+                    status = ?, restricted = ?, lead_department = ?, deadline = ?, retention = ?, index_pending = ?,
+                    sealed_document = ? WHERE number = ?
+                    """, arguments: args)
+        }
+        try db.execute(sql: "DELETE FROM case_departments WHERE case_number = ?", arguments: [c.number.description])
+        for department in c.activeSlip?.departments ?? [] {
+            try db.execute(
+                sql: "INSERT INTO case_departments(case_number, department) VALUES (?, ?)",
+                arguments: [c.number.description, department.rawValue])
+        }
+    }
+
+    // MARK: - Registration
+
+    /// Registers a letter (M2.2): allocates the next gapless number, seals the letter under a fresh case key, and
+    /// seals that key to `office` — or, for a restricted letter, to a new restricted group of `restrictedReaders`.
+    ///
+    /// Needs only public keys: an intake host can register what it cannot read. When `indexer` (a holder of the
+    /// office key) is given, the blind indexes are written at once; otherwise the case is marked for indexing.
+    /// - Returns: the number and the events recorded.
+    /// - Throws: `StoreError.refused` (with the clause) when the engine refuses; `.busy` when locked too long.
+    public func register(
+        _ letter: Letter, category: String? = nil, priority: Priority = .general, restrictedReaders: [UserID]? = nil,
+        by actor: Actor, indexer: UnlockedUser? = nil, at now: Timestamp
+    ) throws -> (CaseNumber, [CaseEvent]) {
+        let year = policies.localDate(now).year
+        return try write { db in
+            let number = try Self.nextNumber(db, year: year)
+            let transition: Transition
+            switch Workflow.register(
+                number: number, letter: letter, category: category, priority: priority,
+                restricted: restrictedReaders != nil, by: actor, at: now, policies: policies)
+            {
+            case .success(let t): transition = t
+            case .failure(let r): throw StoreError(.refused, r.reason, clause: r.clause)
+            }
+            let key = SymmetricKey.generate()
+            var indexed = false
+            if let indexer {
+                let office = try Self.openGroupSecret(db, "office", for: indexer)
+                try Self.writeIndex(db, number, letter.sender, office: office.box)
+                indexed = true
+            }
+            try Self.writeMetadata(
+                db, transition.letterCase, sealed: try Self.sealDocument(transition.letterCase, key: key),
+                indexPending: !indexed, insert: true)
+            if let readers = restrictedReaders {
+                let members = try readers.map { ($0, try Self.user(db, $0).boxPublic) }
+                let group = "restricted:\(number)"
+                _ = try Self.createGroup(db, id: group, kind: "restricted", members: members)
+                try Self.sealCaseKey(db, number, key, to: group)
+            } else {
+                try Self.sealCaseKey(db, number, key, to: "office")
+            }
+            for event in transition.events { try Self.appendEvent(db, event) }
+            return (number, transition.events)
+        }
+    }
+
+    static func writeIndex(_ db: Database, _ number: CaseNumber, _ sender: Sender, office: BoxSecretKey) throws {
+        let key = try BlindIndex.key(fromOffice: office)
+        for (kind, tag) in try BlindIndex.tags(for: sender, key: key) {
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO blind_index(case_number, kind, tag) VALUES (?, ?, ?)",
+                arguments: [number.description, kind.rawValue, Data(tag)])
+        }
+    }
+
+    /// Fills the blind indexes of cases registered without the office key (web and mail intake).
+    /// - Returns: how many cases were indexed.
+    public func indexPending(by user: UnlockedUser) throws -> Int {
+        try write { db in
+            let office = try Self.openGroupSecret(db, "office", for: user)
+            let numbers = try String.fetchAll(db, sql: "SELECT number FROM cases WHERE index_pending = 1")
+            var done = 0
+            for text in numbers {
+                let number = try CaseNumber(parsing: text)
+                guard let (key, _) = try? Self.openCaseKey(db, number, for: user) else { continue }
+                let sealed = try Data.fetchOne(db, sql: "SELECT sealed_document FROM cases WHERE number = ?", arguments: [text])
+                let c = try Self.openDocument(Array(sealed ?? Data()), number: number, key: key)
+                try Self.writeIndex(db, number, c.letter.sender, office: office.box)
+                try db.execute(sql: "UPDATE cases SET index_pending = 0 WHERE number = ?", arguments: [text])
+                done += 1
+            }
+            return done
+        }
+    }
+
+    /// Finds the cases of a repeat writer by phone, e-mail, ID number or IP, without decrypting (office only).
+    /// - Returns: the case numbers, oldest first.
+    public func repeatWriters(_ value: String, kind: BlindIndex.Kind, by user: UnlockedUser) throws -> [CaseNumber] {
+        guard policies.scope(of: user.actor, for: .readPersonal) == .office else {
+            throw StoreError(.notPermitted, "\(user.id) may not search writers")
+        }
+        guard let normalised = BlindIndex.normalise(value, as: kind) else {
+            throw StoreError(.invalidInput, "not a valid \(kind.rawValue)")
+        }
+        return try read { db in
+            let office = try Self.openGroupSecret(db, "office", for: user)
+            let tag = try BlindIndex.tag(normalised, kind: kind, key: BlindIndex.key(fromOffice: office.box))
+            return try String.fetchAll(
+                db, sql: "SELECT case_number FROM blind_index WHERE kind = ? AND tag = ? ORDER BY case_number",
+                arguments: [kind.rawValue, Data(tag)]
+            ).map { try CaseNumber(parsing: $0) }
+        }
+    }
+}

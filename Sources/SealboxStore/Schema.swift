@@ -1,0 +1,95 @@
+import GRDB
+
+/// The store's schema as migrations. A shipped migration never changes; new ones are appended.
+///
+/// Everything personal is in `sealed` columns (XChaCha20-Poly1305 under the case data key, or sealed boxes to
+/// group keys); the clear columns are workflow metadata only (DESIGN §1.1). See `docs/storage.md`.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "meta") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .blob).notNull()
+            }
+            try db.create(table: "users") { t in
+                t.primaryKey("id", .text)
+                t.column("roles", .text).notNull()
+                t.column("department", .text)
+                t.column("box_public", .blob).notNull()
+                t.column("sign_public", .blob).notNull()
+                t.column("kdf", .text).notNull()
+                t.column("sealed_secrets", .blob).notNull()
+                t.column("certificate", .blob).notNull()
+                t.column("disabled", .boolean).notNull().defaults(to: false)
+                t.column("failed_unlocks", .integer).notNull().defaults(to: 0)
+                t.column("locked_until", .integer)
+            }
+            try db.create(table: "key_groups") { t in
+                t.primaryKey("id", .text)
+                t.column("kind", .text).notNull()
+                t.column("version", .integer).notNull()
+                t.column("box_public", .blob).notNull()
+                t.column("seal_public", .blob)
+            }
+            try db.create(table: "group_secrets") { t in
+                t.column("group_id", .text).notNull().references("key_groups", onDelete: .cascade)
+                t.column("holder", .text).notNull()  // a user id, or "#recovery"
+                t.column("version", .integer).notNull()
+                t.column("sealed_secret", .blob).notNull()
+                t.column("sealed_seal_secret", .blob)
+                t.primaryKey(["group_id", "holder"])
+            }
+            try db.create(table: "counters") { t in
+                t.primaryKey("year", .integer)
+                t.column("last", .integer).notNull()
+            }
+            try db.create(table: "cases") { t in
+                t.primaryKey("number", .text)
+                t.column("year", .integer).notNull()
+                t.column("serial", .integer).notNull()
+                t.column("channel", .text).notNull()
+                t.column("received_at", .integer).notNull()
+                t.column("registered_at", .integer).notNull()
+                t.column("category", .text)
+                t.column("priority", .text).notNull()
+                t.column("status", .text).notNull()
+                t.column("restricted", .boolean).notNull()
+                t.column("lead_department", .text)
+                t.column("deadline", .text)
+                t.column("retention", .text).notNull()
+                t.column("index_pending", .boolean).notNull()
+                t.column("sealed_document", .blob).notNull()
+                t.uniqueKey(["year", "serial"])
+            }
+            try db.create(table: "case_departments") { t in
+                t.column("case_number", .text).notNull().references("cases", onDelete: .cascade)
+                t.column("department", .text).notNull()
+                t.primaryKey(["case_number", "department"])
+            }
+            try db.create(table: "case_keys") { t in
+                t.column("case_number", .text).notNull().references("cases", onDelete: .cascade)
+                t.column("group_id", .text).notNull().references("key_groups")
+                t.column("group_version", .integer).notNull()
+                t.column("sealed_key", .blob).notNull()
+                t.primaryKey(["case_number", "group_id"])
+            }
+            try db.create(table: "blind_index") { t in
+                t.column("case_number", .text).notNull().references("cases", onDelete: .cascade)
+                t.column("kind", .text).notNull()
+                t.column("tag", .blob).notNull()
+                t.primaryKey(["case_number", "kind", "tag"])
+            }
+            try db.create(index: "blind_index_lookup", on: "blind_index", columns: ["kind", "tag"])
+            try db.create(table: "events") { t in
+                t.autoIncrementedPrimaryKey("sequence")
+                t.column("case_number", .text)
+                t.column("kind", .text).notNull()
+                t.column("actor", .text).notNull()
+                t.column("at", .integer).notNull()
+                t.column("details", .text).notNull()
+            }
+        }
+        return migrator
+    }
+}
