@@ -68,7 +68,10 @@ let package = Package(
         .testTarget(name: "SealboxCoreTests", dependencies: ["SealboxCore"], swiftSettings: upcoming),
         .testTarget(name: "SealboxCLITests", dependencies: ["SealboxCLI"], swiftSettings: upcoming),
         .testTarget(
-            name: "SealboxStoreTests", dependencies: ["SealboxStore", "SealboxCore", "SealboxCrypto"],
+            name: "SealboxStoreTests",
+            dependencies: [
+                "SealboxStore", "SealboxCore", "SealboxCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: upcoming),
     ]
 )

@@ -20,7 +20,9 @@ public enum BlindIndex {
         switch kind {
         case .phone:
             var digits = trimmed.filter(\.isASCII).filter(\.isNumber)
-            if digits.hasPrefix("0086") { digits.removeFirst(4) } else if digits.hasPrefix("86") && digits.count == 13 {
+            if digits.hasPrefix("0086") {
+                digits.removeFirst(4)
+            } else if digits.hasPrefix("86") && digits.count == 13 {
                 digits.removeFirst(2)
             }
             return digits.count >= 7 && !trimmed.contains("@") ? digits : nil

@@ -23,7 +23,8 @@ extension Store {
             }
             let next = transition.letterCase
             try Self.writeMetadata(
-                db, next, sealed: try Self.sealDocument(next, key: key), indexPending: try Self.isIndexPending(db, number),
+                db, next, sealed: try Self.sealDocument(next, key: key),
+                indexPending: try Self.isIndexPending(db, number),
                 insert: false)
             let before = Set(current.activeSlip?.departments ?? [])
             let after = Set(next.activeSlip?.departments ?? [])
@@ -48,7 +49,9 @@ extension Store {
             ?? false
     }
 
-    static func loadForWrite(_ db: Database, _ number: CaseNumber, _ user: UnlockedUser) throws -> (SymmetricKey, LetterCase) {
+    static func loadForWrite(_ db: Database, _ number: CaseNumber, _ user: UnlockedUser) throws -> (
+        SymmetricKey, LetterCase
+    ) {
         guard
             let sealed = try Data.fetchOne(
                 db, sql: "SELECT sealed_document FROM cases WHERE number = ?", arguments: [number.description])
@@ -70,7 +73,9 @@ extension Store {
                 throw StoreError(.refused, "there is no unsealed feedback draft to seal", clause: "M4.3.1")
             }
             let secret = try Self.openGroupSecret(db, Self.departmentGroup(department), for: head)
-            guard let seed = secret.seal else { throw StoreError(.noKey, "\(head.id) does not hold the seal of \(department)") }
+            guard let seed = secret.seal else {
+                throw StoreError(.noKey, "\(head.id) does not hold the seal of \(department)")
+            }
             let seal = try SigningSecretKey(seed: seed)
             let digest = try Self.feedbackDigest(feedback, number: number)
             return Command.SealInput(
@@ -106,18 +111,24 @@ extension Store {
     /// Reads a case with its personal data: the role policy first (deny by default, scope), then a key the reader
     /// really holds (DESIGN §1.2). Each read is recorded as an event with the reader and the purpose.
     /// - Throws: `StoreError.notPermitted` (policy), `.noKey` (keys), `.notFound`.
-    public func read(_ number: CaseNumber, purpose: String, by user: UnlockedUser, at now: Timestamp) throws -> LetterCase {
+    public func read(_ number: CaseNumber, purpose: String, by user: UnlockedUser, at now: Timestamp) throws
+        -> LetterCase
+    {
         let actor = user.actor
-        let archiving = policies.scope(of: actor, for: .archive) != nil && policies.scope(of: actor, for: .readPersonal) == nil
+        let archiving =
+            policies.scope(of: actor, for: .archive) != nil && policies.scope(of: actor, for: .readPersonal) == nil
         let scope = policies.scope(of: actor, for: archiving ? .archive : .readPersonal)
-        guard let scope, scope != .none else { throw StoreError(.notPermitted, "\(user.id) may not read personal data") }
+        guard let scope, scope != .none else {
+            throw StoreError(.notPermitted, "\(user.id) may not read personal data")
+        }
         guard !purpose.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw StoreError(.invalidInput, "say why you read this case (--purpose)")
         }
         return try write { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT status, sealed_document FROM cases WHERE number = ?", arguments: [number.description])
+                    db, sql: "SELECT status, sealed_document FROM cases WHERE number = ?",
+                    arguments: [number.description])
             else { throw StoreError(.notFound, "no case \(number)") }
             let status = CaseStatus(rawValue: row["status"]) ?? .registered
             if archiving && status != .closed && status != .archived {
@@ -125,7 +136,8 @@ extension Store {
             }
             if scope == .department || scope == .handler {
                 let departments = try String.fetchAll(
-                    db, sql: "SELECT department FROM case_departments WHERE case_number = ?", arguments: [number.description])
+                    db, sql: "SELECT department FROM case_departments WHERE case_number = ?",
+                    arguments: [number.description])
                 guard let mine = user.department, departments.contains(mine.rawValue) else {
                     throw StoreError(.notPermitted, "case \(number) is not assigned to your department")
                 }
@@ -136,13 +148,17 @@ extension Store {
                 throw StoreError(.notPermitted, "only the named handler reads case \(number)")
             }
             try Self.appendEvent(
-                db, CaseEvent(kind: "case.read", caseNumber: number, actor: user.id, at: now, details: ["purpose": purpose]))
+                db,
+                CaseEvent(kind: "case.read", caseNumber: number, actor: user.id, at: now, details: ["purpose": purpose])
+            )
             return c
         }
     }
 
     /// Lists cases by clear metadata only; needs no key (`case.read_metadata`).
-    public func list(status: CaseStatus? = nil, department: DepartmentID? = nil, by actor: Actor) throws -> [CaseSummary] {
+    public func list(status: CaseStatus? = nil, department: DepartmentID? = nil, by actor: Actor) throws
+        -> [CaseSummary]
+    {
         guard policies.scope(of: actor, for: .readMetadata) != nil else {
             throw StoreError(.notPermitted, "\(actor.id) may not list cases")
         }
@@ -164,7 +180,8 @@ extension Store {
                     channel: Channel(rawValue: row["channel"]) ?? .other,
                     status: CaseStatus(rawValue: row["status"]) ?? .registered,
                     priority: Priority(rawValue: row["priority"]) ?? .general, category: row["category"],
-                    restricted: row["restricted"], leadDepartment: (row["lead_department"] as String?).map { DepartmentID($0) },
+                    restricted: row["restricted"],
+                    leadDepartment: (row["lead_department"] as String?).map { DepartmentID($0) },
                     deadline: try (row["deadline"] as String?).map { try CivilDate(parsing: $0) },
                     receivedAt: Timestamp(secondsSinceEpoch: row["received_at"]), retention: row["retention"])
             }

@@ -35,7 +35,8 @@ extension Store {
 
     static func sealCaseKey(_ db: Database, _ number: CaseNumber, _ key: SymmetricKey, to group: String) throws {
         guard
-            let row = try Row.fetchOne(db, sql: "SELECT version, box_public FROM key_groups WHERE id = ?", arguments: [group])
+            let row = try Row.fetchOne(
+                db, sql: "SELECT version, box_public FROM key_groups WHERE id = ?", arguments: [group])
         else { throw StoreError(.notFound, "no key group \(group); create it first") }
         let sealed = SealedBox.seal(key.bytes, to: try BoxPublicKey(Array(row["box_public"] as Data)))
         try db.execute(
@@ -48,7 +49,9 @@ extension Store {
     }
 
     /// Opens the case key with any group `user` holds among those the case is sealed to.
-    static func openCaseKey(_ db: Database, _ number: CaseNumber, for user: UnlockedUser) throws -> (SymmetricKey, String) {
+    static func openCaseKey(_ db: Database, _ number: CaseNumber, for user: UnlockedUser) throws -> (
+        SymmetricKey, String
+    ) {
         let rows = try Row.fetchAll(
             db, sql: "SELECT group_id, sealed_key FROM case_keys WHERE case_number = ? ORDER BY group_id",
             arguments: [number.description])
@@ -72,7 +75,8 @@ extension Store {
         return try CaseNumber(year: year, serial: serial)
     }
 
-    static func writeMetadata(_ db: Database, _ c: LetterCase, sealed: [UInt8], indexPending: Bool, insert: Bool) throws {
+    static func writeMetadata(_ db: Database, _ c: LetterCase, sealed: [UInt8], indexPending: Bool, insert: Bool) throws
+    {
         let args: StatementArguments = [
             c.letter.channel.rawValue, c.letter.receivedAt.secondsSinceEpoch, c.registeredAt.secondsSinceEpoch,
             c.category, c.priority.rawValue, c.status.rawValue, c.isRestricted, c.leadDepartment?.rawValue,
@@ -126,15 +130,11 @@ extension Store {
             case .failure(let r): throw StoreError(.refused, r.reason, clause: r.clause)
             }
             let key = SymmetricKey.generate()
-            var indexed = false
-            if let indexer {
-                let office = try Self.openGroupSecret(db, "office", for: indexer)
-                try Self.writeIndex(db, number, letter.sender, office: office.box)
-                indexed = true
-            }
+            let office = try indexer.map { try Self.openGroupSecret(db, "office", for: $0) }
             try Self.writeMetadata(
                 db, transition.letterCase, sealed: try Self.sealDocument(transition.letterCase, key: key),
-                indexPending: !indexed, insert: true)
+                indexPending: office == nil, insert: true)
+            if let office { try Self.writeIndex(db, number, letter.sender, office: office.box) }
             if let readers = restrictedReaders {
                 let members = try readers.map { ($0, try Self.user(db, $0).boxPublic) }
                 let group = "restricted:\(number)"
@@ -167,7 +167,8 @@ extension Store {
             for text in numbers {
                 let number = try CaseNumber(parsing: text)
                 guard let (key, _) = try? Self.openCaseKey(db, number, for: user) else { continue }
-                let sealed = try Data.fetchOne(db, sql: "SELECT sealed_document FROM cases WHERE number = ?", arguments: [text])
+                let sealed = try Data.fetchOne(
+                    db, sql: "SELECT sealed_document FROM cases WHERE number = ?", arguments: [text])
                 let c = try Self.openDocument(Array(sealed ?? Data()), number: number, key: key)
                 try Self.writeIndex(db, number, c.letter.sender, office: office.box)
                 try db.execute(sql: "UPDATE cases SET index_pending = 0 WHERE number = ?", arguments: [text])

@@ -123,13 +123,42 @@ extension Store {
                 throw StoreError(.noKey, "\(granter.id) does not hold the seal of \(group)")
             }
             let record = try Self.user(db, member)
-            let version = try Int.fetchOne(db, sql: "SELECT version FROM key_groups WHERE id = ?", arguments: [group]) ?? 1
+            let version =
+                try Int.fetchOne(db, sql: "SELECT version FROM key_groups WHERE id = ?", arguments: [group]) ?? 1
             try Self.sealGroupSecret(db, group, version: version, secret, to: member.rawValue, record.boxPublic)
             try Self.appendEvent(
                 db,
                 CaseEvent(
                     kind: "group.granted", caseNumber: nil, actor: granter.id, at: now,
                     details: ["group": group, "member": member.rawValue, "seal": "\(withSeal)"]))
+        }
+    }
+
+    /// Grants `group` to `member` with the recovery key: the set-up ceremony for the first holders of `office` and
+    /// `archive` (which nobody holds at `init`), and the way back when every holder is gone.
+    /// - Throws: `StoreError.noKey` when `recovery` is not this store's recovery key.
+    public func grant(
+        _ group: String, to member: UserID, withSeal: Bool = false, usingRecovery recovery: AgeIdentity,
+        at now: Timestamp
+    ) throws {
+        try write { db in
+            guard try Self.requireMeta(db, "recovery_public") == recovery.recipient.publicKey.bytes else {
+                throw StoreError(.noKey, "that is not this store's recovery key")
+            }
+            let holder = UnlockedUser(
+                id: UserID(Self.recoveryHolder), roles: [], department: nil, boxKey: recovery.secretKey,
+                signingKey: .generate())
+            var secret = try Self.openGroupSecret(db, group, for: holder)
+            if !withSeal { secret.seal = nil }
+            let record = try Self.user(db, member)
+            let version =
+                try Int.fetchOne(db, sql: "SELECT version FROM key_groups WHERE id = ?", arguments: [group]) ?? 1
+            try Self.sealGroupSecret(db, group, version: version, secret, to: member.rawValue, record.boxPublic)
+            try Self.appendEvent(
+                db,
+                CaseEvent(
+                    kind: "group.granted_by_recovery", caseNumber: nil, actor: UserID(Self.recoveryHolder), at: now,
+                    details: ["group": group, "member": member.rawValue]))
         }
     }
 
@@ -142,7 +171,8 @@ extension Store {
             let old = try Self.openGroupSecret(db, group, for: remover)
             try db.execute(
                 sql: "DELETE FROM group_secrets WHERE group_id = ? AND holder = ?", arguments: [group, member.rawValue])
-            let version = (try Int.fetchOne(db, sql: "SELECT version FROM key_groups WHERE id = ?", arguments: [group]) ?? 1) + 1
+            let version =
+                (try Int.fetchOne(db, sql: "SELECT version FROM key_groups WHERE id = ?", arguments: [group]) ?? 1) + 1
             let fresh = GroupSecret(box: BoxSecretKey.generate(), seal: old.seal)
             try db.execute(
                 sql: "UPDATE key_groups SET version = ?, box_public = ? WHERE id = ?",
@@ -153,18 +183,24 @@ extension Store {
             for row in rows {
                 let key = try SealedBox.open(Array(row["sealed_key"] as Data), with: old.box)
                 try db.execute(
-                    sql: "UPDATE case_keys SET sealed_key = ?, group_version = ? WHERE case_number = ? AND group_id = ?",
-                    arguments: [Data(SealedBox.seal(key, to: fresh.box.publicKey)), version, row["case_number"] as String, group])
+                    sql:
+                        "UPDATE case_keys SET sealed_key = ?, group_version = ? WHERE case_number = ? AND group_id = ?",
+                    arguments: [
+                        Data(SealedBox.seal(key, to: fresh.box.publicKey)), version, row["case_number"] as String,
+                        group,
+                    ])
             }
             // Every remaining holder gets the new secret (the seal seed carries over to those who held it).
             let holders = try Row.fetchAll(
-                db, sql: "SELECT holder, sealed_seal_secret IS NOT NULL AS has_seal FROM group_secrets WHERE group_id = ?",
+                db,
+                sql: "SELECT holder, sealed_seal_secret IS NOT NULL AS has_seal FROM group_secrets WHERE group_id = ?",
                 arguments: [group])
             for holder in holders {
                 let name: String = holder["holder"]
                 let key: BoxPublicKey =
                     name == Self.recoveryHolder
-                    ? try BoxPublicKey(Self.requireMeta(db, "recovery_public")) : try Self.user(db, UserID(name)).boxPublic
+                    ? try BoxPublicKey(Self.requireMeta(db, "recovery_public"))
+                    : try Self.user(db, UserID(name)).boxPublic
                 var copy = fresh
                 if !(holder["has_seal"] as Bool) { copy.seal = nil }
                 try Self.sealGroupSecret(db, group, version: version, copy, to: name, key)
@@ -173,15 +209,19 @@ extension Store {
                 db,
                 CaseEvent(
                     kind: "group.rotated", caseNumber: nil, actor: remover.id, at: now,
-                    details: ["group": group, "removed": member.rawValue, "version": "\(version)",
-                        "case_keys": "\(rows.count)"]))
+                    details: [
+                        "group": group, "removed": member.rawValue, "version": "\(version)",
+                        "case_keys": "\(rows.count)",
+                    ]))
         }
     }
 
     /// The public half of a group (for intake hosts, which hold no secret).
     public func groupPublicKey(_ group: String) throws -> BoxPublicKey {
         try read { db in
-            guard let data = try Data.fetchOne(db, sql: "SELECT box_public FROM key_groups WHERE id = ?", arguments: [group])
+            guard
+                let data = try Data.fetchOne(
+                    db, sql: "SELECT box_public FROM key_groups WHERE id = ?", arguments: [group])
             else { throw StoreError(.notFound, "no key group \(group)") }
             return try BoxPublicKey(Array(data))
         }
@@ -192,7 +232,8 @@ extension Store {
         try read { db in
             guard
                 let data = try Data.fetchOne(
-                    db, sql: "SELECT seal_public FROM key_groups WHERE id = ?", arguments: [Self.departmentGroup(department)])
+                    db, sql: "SELECT seal_public FROM key_groups WHERE id = ?",
+                    arguments: [Self.departmentGroup(department)])
             else { throw StoreError(.notFound, "no seal key for \(department)") }
             return try SigningPublicKey(Array(data))
         }

@@ -111,7 +111,8 @@ extension Store {
             let adminUser = try Self.insertUser(
                 db, admin, roles: [.administrator], department: nil, passphrase: passphrase, kdf: kdf, root: root)
             // The root key is a group of its own: held by administrators and the recovery key.
-            _ = try Self.createGroup(db, id: "root", kind: "root", members: [adminUser], recovery: recovery.recipient,
+            _ = try Self.createGroup(
+                db, id: "root", kind: "root", members: [adminUser], recovery: recovery.recipient,
                 sealSecret: root.seed)
             for group in ["office", "archive"] {
                 _ = try Self.createGroup(db, id: group, kind: group, members: [], recovery: recovery.recipient)
@@ -231,7 +232,8 @@ extension Store {
                     """,
                 arguments: [sealed == nil ? nil : kdf?.description, sealed.map { Data($0) }, id.rawValue])
         }
-        return UnlockedUser(id: id, roles: record.roles, department: record.department, boxKey: box, signingKey: signing)
+        return UnlockedUser(
+            id: id, roles: record.roles, department: record.department, boxKey: box, signingKey: signing)
     }
 
     /// Changes a user's passphrase: re-seals only their keyring.

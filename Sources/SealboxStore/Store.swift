@@ -40,7 +40,8 @@ public final class Store: Sendable {
             if db.resultCode == .SQLITE_BUSY || db.resultCode == .SQLITE_LOCKED {
                 return StoreError(.busy, "the store is busy; try again", sqliteCode: code)
             }
-            return StoreError(.database, "database error \(db.resultCode.rawValue): \(db.message ?? "")", sqliteCode: code)
+            return StoreError(
+                .database, "database error \(db.resultCode.rawValue): \(db.message ?? "")", sqliteCode: code)
         }
         if let crypto = error as? CryptoError {
             return StoreError(.corrupted, "a sealed record failed to open (\(crypto.code))")

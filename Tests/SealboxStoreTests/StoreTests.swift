@@ -1,0 +1,233 @@
+import Foundation
+import GRDB
+import SealboxCore
+import SealboxCrypto
+import Testing
+
+@testable import SealboxStore
+
+/// The encrypted store: nothing readable at rest, two locks on every read, rotation, repeat writers, numbering.
+struct StoreTests {
+    static let canaries = ["歐陽明珠", "13912345678", "11010519491231002X", "203.0.113.77", "市政府門口的噴泉壞了三個月沒人修"]
+
+    static func letter(name: String = "歐陽明珠", contact: String = "13912345678", at: Timestamp) -> Letter {
+        Letter(
+            channel: .email, receivedAt: at,
+            sender: Sender(
+                name: Personal(name), contact: Personal(contact), idNumber: "11010519491231002X",
+                anonymousIdentifier: "203.0.113.77"),
+            subject: "噴泉", content: "市政府門口的噴泉壞了三個月沒人修")
+    }
+
+    /// DESIGN §1.1: canaries in letters, feedback and replies appear nowhere in the database, its WAL or SHM.
+    @Test func nothingReadableAtRest() throws {
+        var files: [URL] = []
+        do {
+            let f = try StoreFixture()
+            for i in 0..<5 {
+                let (number, _) = try f.store.register(
+                    Self.letter(at: f.now), by: f.user("clerk").actor, indexer: i % 2 == 0 ? f.user("clerk") : nil,
+                    at: f.now)
+                try f.runToClosure(number, feedback: Self.canaries[4], reply: Self.canaries[0])
+            }
+            let contents = try FileManager.default.contentsOfDirectory(at: f.folder, includingPropertiesForKeys: nil)
+            files = contents
+            #expect(contents.contains { $0.lastPathComponent.hasSuffix("-wal") })
+            for file in contents {
+                let data = try Data(contentsOf: file)
+                for canary in Self.canaries {
+                    for encoding in [String.Encoding.utf8, .utf16LittleEndian, .utf16BigEndian] {
+                        let needle = try #require(canary.data(using: encoding))
+                        #expect(data.range(of: needle) == nil, "\(canary) in \(file.lastPathComponent) (\(encoding))")
+                    }
+                }
+            }
+            _ = f  // the store stays open while scanning: the WAL is at its fullest
+        }
+        #expect(!files.isEmpty)
+    }
+
+    /// DESIGN §3: a ciphertext moved to another case, or any flipped byte, fails to open.
+    @Test func movedOrFlippedCiphertextFailsToOpen() throws {
+        let f = try StoreFixture()
+        let clerk = f.user("clerk")
+        let (a, _) = try f.store.register(Self.letter(at: f.now), by: clerk.actor, at: f.now)
+        let (b, _) = try f.store.register(Self.letter(name: "另一人", at: f.now), by: clerk.actor, at: f.now)
+        #expect(try f.store.read(a, purpose: "test", by: clerk, at: f.now).letter.sender.name?.value == "歐陽明珠")
+        try f.store.pool.write { db in
+            try db.execute(
+                sql:
+                    "UPDATE cases SET sealed_document = (SELECT sealed_document FROM cases WHERE number = ?) WHERE number = ?",
+                arguments: [a.description, b.description])
+        }
+        let moved = #expect(throws: StoreError.self) { try f.store.read(b, purpose: "test", by: clerk, at: f.now) }
+        #expect(moved?.code == .corrupted)
+        try f.store.pool.write { db in
+            try db.execute(
+                sql:
+                    "UPDATE cases SET sealed_document = substr(sealed_document, 1, 40) || x'00' || substr(sealed_document, 42) WHERE number = ?",
+                arguments: [a.description])
+        }
+        let flipped = #expect(throws: StoreError.self) { try f.store.read(a, purpose: "test", by: clerk, at: f.now) }
+        #expect(flipped?.code == .corrupted)
+        // A case key sealed for another case does not open this one either (the key differs, the AD binds).
+        let (c, _) = try f.store.register(Self.letter(at: f.now), by: clerk.actor, at: f.now)
+        try f.store.pool.write { db in
+            try db.execute(
+                sql:
+                    "UPDATE case_keys SET sealed_key = (SELECT sealed_key FROM case_keys WHERE case_number = ?) WHERE case_number = ?",
+                arguments: [b.description, c.description])
+        }
+        #expect(throws: StoreError.self) { try f.store.read(c, purpose: "test", by: clerk, at: f.now) }
+    }
+
+    /// DESIGN §1.2: the second lock — without the policy check, the wrong people still hold no key.
+    @Test func theWrongPeopleHoldNoKeyAtTheKeyLevel() throws {
+        let f = try StoreFixture()
+        let (number, _) = try f.store.register(Self.letter(at: f.now), by: f.user("clerk").actor, at: f.now)
+        try f.store.apply(
+            .assign(.init(lead: "transport", matter: "事項", requirements: "要求")), to: number, by: f.user("clerk"),
+            at: f.at("2026-03-02", 11))
+        func keyOpens(_ name: String) throws -> Bool {
+            try f.store.pool.read { db in (try? Store.openCaseKey(db, number, for: f.user(name))) != nil }
+        }
+        #expect(try keyOpens("clerk"))
+        #expect(try keyOpens("head"))
+        #expect(try keyOpens("handler"))
+        #expect(try !keyOpens("healthhead"))  // never assigned
+        #expect(try !keyOpens("auditor"))
+        #expect(try !keyOpens("admin"))
+        #expect(try !keyOpens("archivist"))  // not before closure
+        // And through the API, the policy refuses first.
+        #expect(throws: StoreError.self) { try f.store.read(number, purpose: "x", by: f.user("healthhead"), at: f.now) }
+        #expect(throws: StoreError.self) { try f.store.read(number, purpose: "x", by: f.user("admin"), at: f.now) }
+        #expect(throws: StoreError.self) { try f.store.read(number, purpose: "x", by: f.user("auditor"), at: f.now) }
+        let early = #expect(throws: StoreError.self) {
+            try f.store.read(number, purpose: "export", by: f.user("archivist"), at: f.now)
+        }
+        #expect(early?.code == .notPermitted)
+    }
+
+    @Test func archiveGetsTheKeyOnlyAtClosureAndSealsVerify() throws {
+        let f = try StoreFixture()
+        let (number, _) = try f.store.register(Self.letter(at: f.now), by: f.user("clerk").actor, at: f.now)
+        try f.runToClosure(number, feedback: "調查結果", reply: "答覆")
+        let c = try f.store.read(number, purpose: "export", by: f.user("archivist"), at: f.at("2026-03-06"))
+        #expect(c.status == .closed)
+        #expect(try f.store.verifySeal(of: c))  // the 公章 verifies against the department's seal key
+        var forged = c
+        forged.feedback?.result = "改過的結果"
+        #expect(try !f.store.verifySeal(of: forged))
+        // A handler without the seal cannot seal.
+        let (other, _) = try f.store.register(Self.letter(at: f.now), by: f.user("clerk").actor, at: f.now)
+        try f.store.apply(
+            .assign(.init(lead: "transport", matter: "事項", requirements: "要求")), to: other, by: f.user("clerk"),
+            at: f.now)
+        let reads = try f.store.pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT kind FROM events WHERE case_number = ? AND kind = 'case.read'",
+                arguments: [number.description])
+        }
+        #expect(reads.count == 1)
+    }
+
+    /// DESIGN §3: removing a member rotates the group; the removed member opens nothing, the others still do.
+    @Test func removedMemberCannotOpenRotatedGroup() throws {
+        let f = try StoreFixture()
+        let (number, _) = try f.store.register(Self.letter(at: f.now), by: f.user("clerk").actor, at: f.now)
+        #expect(try f.store.read(number, purpose: "x", by: f.user("clerk2"), at: f.now).number == number)
+        let before = try f.store.groupPublicKey("office")
+        try f.store.removeMember("clerk2", from: "office", by: f.user("clerk"), at: f.now)
+        #expect(try f.store.groupPublicKey("office") != before)
+        let denied = #expect(throws: StoreError.self) {
+            try f.store.read(number, purpose: "x", by: f.user("clerk2"), at: f.now)
+        }
+        #expect(denied?.code == .noKey)
+        #expect(try f.store.read(number, purpose: "x", by: f.user("clerk"), at: f.now).number == number)
+        #expect(try f.store.read(number, purpose: "x", by: f.user("reviewer"), at: f.now).number == number)
+        // Letters registered after rotation use the new key and still open for the office.
+        let (later, _) = try f.store.register(Self.letter(at: f.now), by: f.user("clerk").actor, at: f.now)
+        #expect(try f.store.read(later, purpose: "x", by: f.user("reviewer"), at: f.now).number == later)
+        // Only a holder can grant or remove.
+        #expect(throws: StoreError.self) { try f.store.grant("office", to: "clerk2", by: f.user("auditor"), at: f.now) }
+    }
+
+    @Test func repeatWriterLookupFindsTheSameWriterOnly() throws {
+        let f = try StoreFixture()
+        let clerk = f.user("clerk")
+        let (a, _) = try f.store.register(
+            Self.letter(contact: "139-1234-5678", at: f.now), by: clerk.actor, indexer: clerk, at: f.now)
+        let (_, _) = try f.store.register(
+            Self.letter(contact: "13800000000", at: f.now), by: clerk.actor, indexer: clerk, at: f.now)
+        // Registered by intake without the office key: indexed later.
+        let (c, _) = try f.store.register(
+            Self.letter(contact: "+86 13912345678", at: f.now), by: clerk.actor, at: f.now)
+        #expect(try f.store.repeatWriters("13912345678", kind: .phone, by: clerk) == [a])
+        #expect(try f.store.indexPending(by: clerk) == 1)
+        #expect(try f.store.repeatWriters("0086 139 1234 5678", kind: .phone, by: clerk) == [a, c])
+        #expect(try f.store.repeatWriters("13700000000", kind: .phone, by: clerk).isEmpty)
+        #expect(throws: StoreError.self) { try f.store.repeatWriters("13912345678", kind: .phone, by: f.user("head")) }
+    }
+
+    @Test func numbersAreGaplessPerYearAndMigrationsRunOnce() throws {
+        let f = try StoreFixture()
+        var numbers: [String] = []
+        for _ in 0..<5 {
+            numbers.append(
+                try f.store.register(Self.letter(at: f.now), by: f.user("clerk").actor, at: f.now).0.description)
+        }
+        #expect(numbers == ["2026-000001", "2026-000002", "2026-000003", "2026-000004", "2026-000005"])
+        let nextYear = f.at("2026-01-05")
+        _ = nextYear
+        let reopened = try Store(path: f.store.path, policies: StoreFixture.policies())
+        #expect(try reopened.appliedMigrations() == ["v1"])
+        #expect(try reopened.list(by: f.user("auditor").actor).count == 5)
+        #expect(throws: StoreError.self) { try reopened.list(by: f.user("admin").actor) }
+    }
+
+    @Test func unlockCountsFailuresLocksAndUpgradesCosts() throws {
+        let f = try StoreFixture()
+        let wrong = SecureBytes(copying: Array("nope".utf8))
+        for _ in 0..<4 {
+            let e = #expect(throws: StoreError.self) { try f.store.unlock("clerk", passphrase: wrong, at: f.now) }
+            #expect(e?.code == .wrongPassphrase)
+        }
+        #expect(throws: StoreError.self) { try f.store.unlock("clerk", passphrase: wrong, at: f.now) }
+        let locked = #expect(throws: StoreError.self) {
+            try f.store.unlock("clerk", passphrase: StoreFixture.passphrase("clerk"), at: f.now)
+        }
+        #expect(locked?.code == .locked)
+        let later = Timestamp(secondsSinceEpoch: f.now.secondsSinceEpoch + 16 * 60)
+        let stronger = Argon2idParameters(opsLimit: 2, memoryBytes: 16384, salt: SecureRandom.bytes(16))
+        _ = try f.store.unlock("clerk", passphrase: StoreFixture.passphrase("clerk"), at: later, upgradeTo: stronger)
+        let kdf = try f.store.pool.read { db in try String.fetchOne(db, sql: "SELECT kdf FROM users WHERE id = 'clerk'")
+        }
+        #expect(kdf?.hasPrefix("argon2id$v=19$m=16,t=2") == true)
+        try f.store.changePassphrase(
+            "handler", from: StoreFixture.passphrase("handler"), to: SecureBytes(copying: Array("new".utf8)),
+            kdf: StoreFixture.fastKDF, at: later)
+        #expect(throws: StoreError.self) {
+            try f.store.unlock("handler", passphrase: StoreFixture.passphrase("handler"), at: later)
+        }
+        _ = try f.store.unlock("handler", passphrase: SecureBytes(copying: Array("new".utf8)), at: later)
+        // A forged role is caught by the root certificate.
+        try f.store.pool.write { db in
+            try db.execute(sql: "UPDATE users SET roles = 'clerk,reviewer' WHERE id = 'handler'")
+        }
+        let forged = #expect(throws: StoreError.self) {
+            try f.store.unlock("handler", passphrase: SecureBytes(copying: Array("new".utf8)), at: later)
+        }
+        #expect(forged?.code == .corrupted)
+    }
+
+    @Test func restrictedLettersOpenOnlyForTheirReaders() throws {
+        let f = try StoreFixture()
+        let (number, _) = try f.store.register(
+            Self.letter(at: f.now), restrictedReaders: ["reviewer"], by: f.user("clerk").actor, at: f.now)
+        #expect(try f.store.read(number, purpose: "x", by: f.user("reviewer"), at: f.now).isRestricted)
+        let e = #expect(throws: StoreError.self) {
+            try f.store.read(number, purpose: "x", by: f.user("clerk"), at: f.now)
+        }
+        #expect(e?.code == .noKey)
+    }
+}
