@@ -2,8 +2,9 @@ import Foundation
 public import SealboxCore
 public import SealboxCrypto
 
-/// Blind indexes (DESIGN §3): normalised phone, e-mail, ID number and IP as keyed BLAKE2b tags, so the office can
-/// find repeat writers (重復來信) without decrypting everything. The key is derived from the office secret, so
+/// Blind indexes (DESIGN §3): keyed BLAKE2b tags of normalised phone, e-mail, ID number and IP.
+///
+/// The office finds repeat writers (重復來信) without decrypting everything. The key is derived from the office secret, so
 /// departments cannot compute tags.
 public enum BlindIndex {
     /// What a tag indexes.

@@ -108,8 +108,9 @@ extension Store {
 
     // MARK: - Reading
 
-    /// Reads a case with its personal data: the role policy first (deny by default, scope), then a key the reader
-    /// really holds (DESIGN §1.2). Each read is recorded as an event with the reader and the purpose.
+    /// Reads a case with its personal data, behind two locks (DESIGN §1.2).
+    ///
+    /// The role policy first (deny by default, scope), then a key the reader really holds. Each read is recorded as an event with the reader and the purpose.
     /// - Throws: `StoreError.notPermitted` (policy), `.noKey` (keys), `.notFound`.
     public func read(_ number: CaseNumber, purpose: String, by user: UnlockedUser, at now: Timestamp) throws
         -> LetterCase

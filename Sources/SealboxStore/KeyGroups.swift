@@ -19,8 +19,9 @@ extension Store {
     /// The group id of a department.
     public static func departmentGroup(_ department: DepartmentID) -> String { "dept:\(department.rawValue)" }
 
-    /// Creates a group with a fresh key pair (and, for departments and root, a seal key) and seals its secret to
-    /// `members` and the recovery key. The creator does not keep it unless listed.
+    /// Creates a group with a fresh key pair (and, for departments and root, a seal key).
+    ///
+    /// Its secret is sealed to `members` and the recovery key. The creator does not keep it unless listed.
     static func createGroup(
         _ db: Database, id: String, kind: String, members: [(UserID, BoxPublicKey)], recovery: AgeRecipient? = nil,
         sealSecret: SecureBytes? = nil, withSeal: Bool = false
@@ -63,8 +64,9 @@ extension Store {
             arguments: [group, holder, version, Data(sealedSecret), sealedSeal.map { Data($0) }])
     }
 
-    /// Opens `group`'s current secret with `user`'s key: the second lock. A user who was never granted the group
-    /// (or was removed and the group rotated) holds nothing that opens it.
+    /// Opens `group`'s current secret with `user`'s key (the second lock).
+    ///
+    /// A user who was never granted the group (or was removed and the group rotated) holds nothing that opens it.
     static func openGroupSecret(_ db: Database, _ group: String, for user: UnlockedUser) throws -> GroupSecret {
         guard
             let row = try Row.fetchOne(
@@ -110,8 +112,9 @@ extension Store {
         }
     }
 
-    /// Grants `group` to `member`: only a holder of the group's secret can (DESIGN §3). `withSeal` passes the
-    /// department seal too (the granter must hold it).
+    /// Grants `group` to `member`; only a holder of the group's secret can (DESIGN §3).
+    ///
+    /// `withSeal` passes the department seal too (the granter must hold it).
     /// - Throws: `StoreError.noKey` when `granter` does not hold the group.
     public func grant(
         _ group: String, to member: UserID, withSeal: Bool = false, by granter: UnlockedUser, at now: Timestamp
@@ -162,8 +165,10 @@ extension Store {
         }
     }
 
-    /// Removes `member` from `group` and rotates the group: a new key pair, every case key of the group re-sealed,
-    /// every remaining holder (and the recovery key) given the new secret. The removed member's copy is deleted
+    /// Removes `member` from `group` and rotates the group.
+    ///
+    /// A new key pair, every case key of the group re-sealed, every remaining holder (and the recovery key)
+    /// given the new secret. The removed member's copy is deleted
     /// and would not open the new key anyway.
     /// - Throws: `StoreError.noKey` when `remover` does not hold the group.
     public func removeMember(_ member: UserID, from group: String, by remover: UnlockedUser, at now: Timestamp) throws {

@@ -1,6 +1,6 @@
 import GRDB
 
-/// The store's schema as migrations. A shipped migration never changes; new ones are appended.
+/// The store's schema as migrations; a shipped migration never changes, new ones are appended.
 ///
 /// Everything personal is in `sealed` columns (XChaCha20-Poly1305 under the case data key, or sealed boxes to
 /// group keys); the clear columns are workflow metadata only (DESIGN §1.1). See `docs/storage.md`.
