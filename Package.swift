@@ -53,14 +53,18 @@ let package = Package(
         .target(
             name: "SealboxCLI",
             dependencies: [
-                "SealboxCrypto", "SealboxCore", "SealboxArchive",
+                "SealboxCrypto", "SealboxCore", "SealboxStore", "SealboxArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
         ),
         .executableTarget(name: "sealbox", dependencies: ["SealboxCLI"], swiftSettings: strict),
         .executableTarget(
-            name: "sealbox-bench", dependencies: ["SealboxCrypto"], path: "Tools/Bench",
+            name: "sealbox-bench",
+            dependencies: [
+                "SealboxCrypto", "SealboxCore", "SealboxStore", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Tools/Bench",
             swiftSettings: upcoming),
 
         // MARK: - Tests

@@ -118,34 +118,50 @@ extension Store {
         _ letter: Letter, category: String? = nil, priority: Priority = .general, restrictedReaders: [UserID]? = nil,
         by actor: Actor, indexer: UnlockedUser? = nil, at now: Timestamp
     ) throws -> (CaseNumber, [CaseEvent]) {
-        let year = policies.localDate(now).year
-        return try write { db in
-            let number = try Self.nextNumber(db, year: year)
-            let transition: Transition
-            switch Workflow.register(
-                number: number, letter: letter, category: category, priority: priority,
-                restricted: restrictedReaders != nil, by: actor, at: now, policies: policies)
-            {
-            case .success(let t): transition = t
-            case .failure(let r): throw StoreError(.refused, r.reason, clause: r.clause)
-            }
-            let key = SymmetricKey.generate()
-            let office = try indexer.map { try Self.openGroupSecret(db, "office", for: $0) }
-            try Self.writeMetadata(
-                db, transition.letterCase, sealed: try Self.sealDocument(transition.letterCase, key: key),
-                indexPending: office == nil, insert: true)
-            if let office { try Self.writeIndex(db, number, letter.sender, office: office.box) }
-            if let readers = restrictedReaders {
-                let members = try readers.map { ($0, try Self.user(db, $0).boxPublic) }
-                let group = "restricted:\(number)"
-                _ = try Self.createGroup(db, id: group, kind: "restricted", members: members)
-                try Self.sealCaseKey(db, number, key, to: group)
-            } else {
-                try Self.sealCaseKey(db, number, key, to: "office")
-            }
-            for event in transition.events { try Self.appendEvent(db, event) }
-            return (number, transition.events)
+        try write { db in
+            try registerInTransaction(
+                db, letter, category: category, priority: priority, restrictedReaders: restrictedReaders, by: actor,
+                indexer: indexer, at: now)
         }
+    }
+
+    /// Registers many letters in one transaction (bulk intake): all or none.
+    /// - Returns: the numbers, in order.
+    public func registerBatch(_ letters: [Letter], by actor: Actor, at now: Timestamp) throws -> [CaseNumber] {
+        try write { db in
+            try letters.map { try registerInTransaction(db, $0, by: actor, at: now).0 }
+        }
+    }
+
+    func registerInTransaction(
+        _ db: Database, _ letter: Letter, category: String? = nil, priority: Priority = .general,
+        restrictedReaders: [UserID]? = nil, by actor: Actor, indexer: UnlockedUser? = nil, at now: Timestamp
+    ) throws -> (CaseNumber, [CaseEvent]) {
+        let number = try Self.nextNumber(db, year: policies.localDate(now).year)
+        let transition: Transition
+        switch Workflow.register(
+            number: number, letter: letter, category: category, priority: priority,
+            restricted: restrictedReaders != nil, by: actor, at: now, policies: policies)
+        {
+        case .success(let t): transition = t
+        case .failure(let r): throw StoreError(.refused, r.reason, clause: r.clause)
+        }
+        let key = SymmetricKey.generate()
+        let office = try indexer.map { try Self.openGroupSecret(db, "office", for: $0) }
+        try Self.writeMetadata(
+            db, transition.letterCase, sealed: try Self.sealDocument(transition.letterCase, key: key),
+            indexPending: office == nil, insert: true)
+        if let office { try Self.writeIndex(db, number, letter.sender, office: office.box) }
+        if let readers = restrictedReaders {
+            let members = try readers.map { ($0, try Self.user(db, $0).boxPublic) }
+            let group = "restricted:\(number)"
+            _ = try Self.createGroup(db, id: group, kind: "restricted", members: members)
+            try Self.sealCaseKey(db, number, key, to: group)
+        } else {
+            try Self.sealCaseKey(db, number, key, to: "office")
+        }
+        for event in transition.events { try Self.appendEvent(db, event) }
+        return (number, transition.events)
     }
 
     static func writeIndex(_ db: Database, _ number: CaseNumber, _ sender: Sender, office: BoxSecretKey) throws {

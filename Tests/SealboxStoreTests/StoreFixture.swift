@@ -18,14 +18,7 @@ final class StoreFixture {
     let now = Timestamp((try? CivilDate(parsing: "2026-03-02")) ?? CivilDate(dayNumber: 0), hour: 9)
 
     static func policies() throws -> Policies {
-        let folder = root.appendingPathComponent("Policies")
-        var files: [String: String] = [:]
-        let enumerator = FileManager.default.enumerator(atPath: folder.path)
-        while let path = enumerator?.nextObject() as? String {
-            guard path.hasSuffix(".toml") else { continue }
-            files[path] = try String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8)
-        }
-        return try Policies.load(files: files)
+        try PolicyFiles.load(folder: root.appendingPathComponent("Policies").path)
     }
 
     static func passphrase(_ user: String) -> SecureBytes { SecureBytes(copying: Array("pass-\(user)".utf8)) }

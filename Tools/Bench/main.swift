@@ -1,5 +1,5 @@
 // Sealbox benchmarks: each figure is printed next to a baseline measured in the same process, as a ratio.
-// Run with `Tools/bench [crypto]` (release build). Never used as a timed assertion in tests.
+// Run with `Tools/bench [crypto] [store]` (release build). Never used as a timed assertion in tests.
 import Foundation
 import SealboxCrypto
 
@@ -104,7 +104,10 @@ func benchCrypto() throws {
     line("minisign verify", rate(fileSize, verify), baseline: blakeRate, target: 0.8)
 }
 
-let suites = CommandLine.arguments.dropFirst()
-if suites.isEmpty || suites.contains("crypto") {
-    try benchCrypto()
+let suites = Array(CommandLine.arguments.dropFirst())
+if suites.first == "register-worker" {
+    try registerWorker(Array(suites.dropFirst()))
+} else {
+    if suites.isEmpty || suites.contains("crypto") { try benchCrypto() }
+    if suites.isEmpty || suites.contains("store") { try benchStore() }
 }
