@@ -12,8 +12,9 @@ func sampleLetter(_ i: Int, at now: Timestamp) -> Letter {
         subject: Personal("主題 \(i)"), content: Personal(String(repeating: "市民來信內容。", count: 45)))
 }
 
-/// `sealbox-bench register-worker STORE POLICIES COUNT`: registers COUNT letters as an intake host (public keys
-/// only), one transaction each, and prints each number. Used by the multi-process numbering test.
+/// Registers COUNT letters as an intake host (public keys only), one transaction each, printing each number.
+///
+/// `sealbox-bench register-worker STORE POLICIES COUNT`, used by the multi-process numbering test.
 func registerWorker(_ arguments: [String]) throws {
     guard arguments.count == 3, let count = Int(arguments[2]) else {
         FileHandle.standardError.write(Data("usage: sealbox-bench register-worker STORE POLICIES COUNT\n".utf8))
