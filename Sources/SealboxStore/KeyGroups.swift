@@ -120,21 +120,29 @@ extension Store {
         _ group: String, to member: UserID, withSeal: Bool = false, by granter: UnlockedUser, at now: Timestamp
     ) throws {
         try write { db in
-            var secret = try Self.openGroupSecret(db, group, for: granter)
-            if !withSeal { secret.seal = nil }
-            guard !withSeal || secret.seal != nil else {
-                throw StoreError(.noKey, "\(granter.id) does not hold the seal of \(group)")
-            }
-            let record = try Self.user(db, member)
-            let version =
-                try Int.fetchOne(db, sql: "SELECT version FROM key_groups WHERE id = ?", arguments: [group]) ?? 1
-            try Self.sealGroupSecret(db, group, version: version, secret, to: member.rawValue, record.boxPublic)
-            try Self.appendEvent(
-                db,
-                CaseEvent(
-                    kind: "group.granted", caseNumber: nil, actor: granter.id, at: now,
-                    details: ["group": group, "member": member.rawValue, "seal": "\(withSeal)"]))
+            try Self.grantInTransaction(
+                db, group, to: member, withSeal: withSeal, from: granter, kind: "group.granted", at: now)
         }
+    }
+
+    /// Seals the group secret `holder` opens to `member` (and the seal too when asked and held).
+    static func grantInTransaction(
+        _ db: Database, _ group: String, to member: UserID, withSeal: Bool, from holder: UnlockedUser, kind: String,
+        at now: Timestamp
+    ) throws {
+        var secret = try openGroupSecret(db, group, for: holder)
+        if !withSeal { secret.seal = nil }
+        guard !withSeal || secret.seal != nil else {
+            throw StoreError(.noKey, "\(holder.id) does not hold the seal of \(group)")
+        }
+        let record = try user(db, member)
+        let version = try Int.fetchOne(db, sql: "SELECT version FROM key_groups WHERE id = ?", arguments: [group]) ?? 1
+        try sealGroupSecret(db, group, version: version, secret, to: member.rawValue, record.boxPublic)
+        try appendEvent(
+            db,
+            CaseEvent(
+                kind: kind, caseNumber: nil, actor: holder.id, at: now,
+                details: ["group": group, "member": member.rawValue, "seal": "\(withSeal)"]))
     }
 
     /// Grants `group` to `member` with the recovery key: the set-up ceremony for the first holders of `office` and
@@ -151,17 +159,8 @@ extension Store {
             let holder = UnlockedUser(
                 id: UserID(Self.recoveryHolder), roles: [], department: nil, boxKey: recovery.secretKey,
                 signingKey: .generate())
-            var secret = try Self.openGroupSecret(db, group, for: holder)
-            if !withSeal { secret.seal = nil }
-            let record = try Self.user(db, member)
-            let version =
-                try Int.fetchOne(db, sql: "SELECT version FROM key_groups WHERE id = ?", arguments: [group]) ?? 1
-            try Self.sealGroupSecret(db, group, version: version, secret, to: member.rawValue, record.boxPublic)
-            try Self.appendEvent(
-                db,
-                CaseEvent(
-                    kind: "group.granted_by_recovery", caseNumber: nil, actor: UserID(Self.recoveryHolder), at: now,
-                    details: ["group": group, "member": member.rawValue]))
+            try Self.grantInTransaction(
+                db, group, to: member, withSeal: withSeal, from: holder, kind: "group.granted_by_recovery", at: now)
         }
     }
 
