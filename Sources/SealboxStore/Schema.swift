@@ -90,6 +90,16 @@ enum Schema {
                 t.column("details", .text).notNull()
             }
         }
+        migrator.registerMigration("v2-attachments") { db in
+            // Attachment bytes, each sealed under the case key with associated data binding case and index.
+            try db.create(table: "case_attachments") { t in
+                t.column("case_number", .text).notNull().references("cases", onDelete: .cascade)
+                t.column("position", .integer).notNull()
+                t.column("byte_count", .integer).notNull()
+                t.column("sealed_bytes", .blob).notNull()
+                t.primaryKey(["case_number", "position"])
+            }
+        }
         return migrator
     }
 }

@@ -180,7 +180,7 @@ struct StoreTests {
         let nextYear = f.at("2026-01-05")
         _ = nextYear
         let reopened = try Store(path: f.store.path, policies: StoreFixture.policies())
-        #expect(try reopened.appliedMigrations() == ["v1"])
+        #expect(try reopened.appliedMigrations() == ["v1", "v2-attachments"])
         #expect(try reopened.list(by: f.user("auditor").actor).count == 5)
         #expect(throws: StoreError.self) { try reopened.list(by: f.user("admin").actor) }
     }
@@ -229,5 +229,70 @@ struct StoreTests {
             try f.store.read(number, purpose: "x", by: f.user("clerk"), at: f.now)
         }
         #expect(e?.code == .noKey)
+    }
+}
+
+/// Attachments, restriction after registration, and schema evolution.
+struct StoreEvolutionTests {
+    @Test func attachmentsAreSealedBoundAndChecked() throws {
+        let f = try StoreFixture()
+        let clerk = f.user("clerk")
+        let (a, _) = try f.store.register(StoreTests.letter(at: f.now), by: clerk.actor, at: f.now)
+        let (b, _) = try f.store.register(StoreTests.letter(at: f.now), by: clerk.actor, at: f.now)
+        let photo = Array("照片：歐陽明珠家門口".utf8) + [UInt8](repeating: 7, count: 5000)
+        #expect(
+            try f.store.attach(photo, fileName: "歐陽明珠.jpg", mediaType: "image/jpeg", to: a, by: clerk, at: f.now) == 0)
+        let back = try f.store.attachment(0, of: a, purpose: "review", by: clerk, at: f.now)
+        #expect(back.withUnsafeBytes { Array($0) } == photo)
+        #expect(throws: StoreError.self) {
+            try f.store.attachment(0, of: a, purpose: "x", by: f.user("healthhead"), at: f.now)
+        }
+        // Moved to another case: fails (key and associated data differ).
+        _ = try f.store.attach([1, 2, 3], fileName: "x", mediaType: "text/plain", to: b, by: clerk, at: f.now)
+        try f.store.pool.write { db in
+            try db.execute(
+                sql:
+                    "UPDATE case_attachments SET sealed_bytes = (SELECT sealed_bytes FROM case_attachments WHERE case_number = ?) WHERE case_number = ?",
+                arguments: [a.description, b.description])
+        }
+        #expect(throws: StoreError.self) { try f.store.attachment(0, of: b, purpose: "x", by: clerk, at: f.now) }
+        let raw = try Data(contentsOf: URL(fileURLWithPath: f.store.path + "-wal"))
+        #expect(raw.range(of: Data("歐陽明珠".utf8)) == nil)
+    }
+
+    @Test func restrictingMovesTheKeyAwayFromTheOffice() throws {
+        let f = try StoreFixture()
+        let (number, _) = try f.store.register(StoreTests.letter(at: f.now), by: f.user("clerk").actor, at: f.now)
+        #expect(throws: StoreError.self) {
+            try f.store.restrict(number, readers: ["reviewer"], by: f.user("clerk"), at: f.now)  // clerks may not
+        }
+        try f.store.restrict(number, readers: ["reviewer"], by: f.user("reviewer"), at: f.now)
+        #expect(try f.store.read(number, purpose: "x", by: f.user("reviewer"), at: f.now).isRestricted)
+        let e = #expect(throws: StoreError.self) {
+            try f.store.read(number, purpose: "x", by: f.user("clerk"), at: f.now)
+        }
+        #expect(e?.code == .noKey)
+        #expect(try f.store.list(status: .registered, by: f.user("auditor").actor).first?.restricted == true)
+    }
+
+    /// A store made by migration v1 opens under v1 + v2 with its data intact; running migrations again is a no-op.
+    @Test func aStoreFromMigrationNOpensUnderNPlusOne() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sealbox-mig-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("old.db").path
+        do {
+            let pool = try DatabasePool(path: path)
+            try Schema.migrator.migrate(pool, upTo: "v1")
+            try pool.write { db in
+                try db.execute(sql: "INSERT INTO counters(year, last) VALUES (2026, 41)")
+                #expect(try !db.tableExists("case_attachments"))
+            }
+        }
+        let store = try Store(path: path, policies: StoreFixture.policies())
+        #expect(try store.appliedMigrations() == ["v1", "v2-attachments"])
+        #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT last FROM counters") } == 41)
+        let again = try Store(path: path, policies: StoreFixture.policies())
+        #expect(try again.appliedMigrations() == ["v1", "v2-attachments"])
     }
 }
