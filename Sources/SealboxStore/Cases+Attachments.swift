@@ -69,8 +69,10 @@ extension Store {
         }
     }
 
-    /// Restricts a case after registration (M6.2.2): its key moves from `office` to a new restricted group of
-    /// `readers` (and the recovery key); departments already assigned keep theirs. Asks the engine first.
+    /// Restricts a case after registration (M6.2.2).
+    ///
+    /// Its key moves from `office` to a new restricted group of `readers` (and the recovery key); departments
+    /// already assigned keep theirs. The engine is asked first.
     /// - Throws: `StoreError.refused` when the engine refuses; `.noKey` when `user` cannot open the case.
     public func restrict(_ number: CaseNumber, readers: [UserID], by user: UnlockedUser, at now: Timestamp) throws {
         guard !readers.isEmpty else { throw StoreError(.invalidInput, "name at least one restricted reader") }
