@@ -65,14 +65,13 @@ extension Store {
     }
 
     static func nextNumber(_ db: Database, year: Int) throws -> CaseNumber {
-        let serial =
-            try Int.fetchOne(
-                db,
-                sql: """
-                    INSERT INTO counters(year, last) VALUES (?, 1)
-                    ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last
-                    """, arguments: [year]) ?? 0
-        return try CaseNumber(year: year, serial: serial)
+        let serial = try Int.fetchOne(
+            db,
+            sql: """
+                INSERT INTO counters(year, last) VALUES (?, 1)
+                ON CONFLICT(year) DO UPDATE SET last = last + 1 RETURNING last
+                """, arguments: [year])
+        return try CaseNumber(year: year, serial: serial ?? 0)
     }
 
     static func writeMetadata(_ db: Database, _ c: LetterCase, sealed: [UInt8], indexPending: Bool, insert: Bool) throws
@@ -97,7 +96,9 @@ extension Store {
                     sealed_document = ? WHERE number = ?
                     """, arguments: args)
         }
-        try db.execute(sql: "DELETE FROM case_departments WHERE case_number = ?", arguments: [c.number.description])
+        if !insert {
+            try db.execute(sql: "DELETE FROM case_departments WHERE case_number = ?", arguments: [c.number.description])
+        }
         for department in c.activeSlip?.departments ?? [] {
             try db.execute(
                 sql: "INSERT INTO case_departments(case_number, department) VALUES (?, ?)",

@@ -110,4 +110,5 @@ if suites.first == "register-worker" {
 } else {
     if suites.isEmpty || suites.contains("crypto") { try benchCrypto() }
     if suites.isEmpty || suites.contains("store") { try benchStore() }
+    if suites.contains("parts") { try benchParts() }
 }
