@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "SealboxCrypto", targets: ["SealboxCrypto"]),
         .library(name: "SealboxCore", targets: ["SealboxCore"]),
         .library(name: "SealboxStore", targets: ["SealboxStore"]),
+        .library(name: "SealboxLog", targets: ["SealboxLog"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -44,9 +45,12 @@ let package = Package(
         // MARK: - Libraries
         .target(name: "SealboxCrypto", dependencies: ["CSodium"], swiftSettings: upcoming),
         .target(name: "SealboxCore", swiftSettings: strict),
+        .target(name: "SealboxLog", dependencies: ["SealboxCrypto"], swiftSettings: upcoming),
         .target(
             name: "SealboxStore",
-            dependencies: ["SealboxCore", "SealboxCrypto", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "SealboxCore", "SealboxCrypto", "SealboxLog", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: upcoming
         ),
         .target(name: "SealboxArchive", dependencies: ["SealboxCrypto", "CArchive"], swiftSettings: upcoming),
@@ -71,6 +75,7 @@ let package = Package(
         .testTarget(name: "SealboxCryptoTests", dependencies: ["SealboxCrypto"], swiftSettings: upcoming),
         .testTarget(name: "SealboxCoreTests", dependencies: ["SealboxCore"], swiftSettings: upcoming),
         .testTarget(name: "SealboxCLITests", dependencies: ["SealboxCLI"], swiftSettings: upcoming),
+        .testTarget(name: "SealboxLogTests", dependencies: ["SealboxLog", "SealboxCrypto"], swiftSettings: upcoming),
         .testTarget(
             name: "SealboxStoreTests",
             dependencies: [
