@@ -139,7 +139,9 @@ public enum Merkle {
     }
 }
 
-/// The right edge of a growing tree: one perfect subtree hash per set bit of the size, largest first. Appending is
+/// The right edge of a growing tree: one perfect subtree hash per set bit of the size, largest first.
+///
+/// Appending is
 /// O(log n) and the root is always at hand, so a log of millions of events never needs re-reading to extend.
 public struct MerkleFrontier: Sendable, Equatable {
     /// (subtree size, subtree hash), sizes strictly decreasing powers of two.
