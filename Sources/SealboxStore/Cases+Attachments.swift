@@ -40,6 +40,7 @@ extension Store {
                 CaseEvent(
                     kind: "attachment.added", caseNumber: number, actor: user.id, at: now,
                     details: ["position": "\(position)", "bytes": "\(bytes.count)", "media_type": mediaType]))
+            try Self.signCheckpoint(db, by: user)
             return position
         }
     }
@@ -94,6 +95,7 @@ extension Store {
                 db, transition.letterCase, sealed: try Self.sealDocument(transition.letterCase, key: key),
                 indexPending: try Self.isIndexPending(db, number), insert: false)
             for event in transition.events { try Self.appendEvent(db, event) }
+            try Self.signCheckpoint(db, by: user)
         }
     }
 }

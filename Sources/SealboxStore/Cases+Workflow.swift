@@ -40,6 +40,7 @@ extension Store {
                 try Self.sealCaseKey(db, number, key, to: "archive")
             }
             for event in transition.events { try Self.appendEvent(db, event) }
+            try Self.signCheckpoint(db, by: user)
             return (next, transition.events)
         }
     }
@@ -152,6 +153,7 @@ extension Store {
                 db,
                 CaseEvent(kind: "case.read", caseNumber: number, actor: user.id, at: now, details: ["purpose": purpose])
             )
+            try Self.signCheckpoint(db, by: user)
             return c
         }
     }

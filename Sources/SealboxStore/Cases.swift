@@ -162,6 +162,7 @@ extension Store {
             try Self.sealCaseKey(db, number, key, to: "office")
         }
         for event in transition.events { try Self.appendEvent(db, event) }
+        try Self.signCheckpoint(db, by: indexer)
         return (number, transition.events)
     }
 

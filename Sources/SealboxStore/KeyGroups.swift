@@ -109,6 +109,7 @@ extension Store {
                 CaseEvent(
                     kind: "group.created", caseNumber: nil, actor: admin.id, at: now,
                     details: ["group": group, "members": "\(Set(members + sealHolders).count)"]))
+            try Self.signCheckpoint(db, by: admin)
         }
     }
 
@@ -122,6 +123,7 @@ extension Store {
         try write { db in
             try Self.grantInTransaction(
                 db, group, to: member, withSeal: withSeal, from: granter, kind: "group.granted", at: now)
+            try Self.signCheckpoint(db, by: granter)
         }
     }
 
@@ -217,6 +219,7 @@ extension Store {
                         "group": group, "removed": member.rawValue, "version": "\(version)",
                         "case_keys": "\(rows.count)",
                     ]))
+            try Self.signCheckpoint(db, by: remover)
         }
     }
 
@@ -241,15 +244,5 @@ extension Store {
             else { throw StoreError(.notFound, "no seal key for \(department)") }
             return try SigningPublicKey(Array(data))
         }
-    }
-
-    static func appendEvent(_ db: Database, _ event: CaseEvent) throws {
-        let details = event.details.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }
-        try db.execute(
-            sql: "INSERT INTO events(case_number, kind, actor, at, details) VALUES (?, ?, ?, ?, ?)",
-            arguments: [
-                event.caseNumber?.description, event.kind, event.actor.rawValue, event.at.secondsSinceEpoch,
-                "{\(details.joined(separator: ","))}",
-            ])
     }
 }

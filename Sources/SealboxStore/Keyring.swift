@@ -108,6 +108,7 @@ extension Store {
             try Self.setMeta(db, "root_public", root.publicKey.bytes)
             try Self.setMeta(db, "recovery_public", recovery.recipient.publicKey.bytes)
             try Self.setMeta(db, "format", Array("1".utf8))
+            try Self.setMeta(db, "log_origin", Array("sealbox/\(Hex.encode(SecureRandom.bytes(8)))".utf8))
             let adminUser = try Self.insertUser(
                 db, admin, roles: [.administrator], department: nil, passphrase: passphrase, kdf: kdf, root: root)
             // The root key is a group of its own: held by administrators and the recovery key.
@@ -175,6 +176,7 @@ extension Store {
                 CaseEvent(
                     kind: "user.added", caseNumber: nil, actor: admin.id, at: now,
                     details: ["user": id.rawValue, "roles": roles.map(\.rawValue).sorted().joined(separator: ",")]))
+            try Self.signCheckpoint(db, by: admin)
         }
     }
 

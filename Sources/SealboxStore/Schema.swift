@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import SealboxLog
 
 /// The store's schema as migrations; a shipped migration never changes, new ones are appended.
 ///
@@ -99,6 +101,26 @@ enum Schema {
                 t.column("sealed_bytes", .blob).notNull()
                 t.primaryKey(["case_number", "position"])
             }
+        }
+        migrator.registerMigration("v3-log") { db in
+            // The log: each event's RFC 9162 leaf hash, and the checkpoints signed after each command.
+            try db.alter(table: "events") { t in t.add(column: "leaf_hash", .blob) }
+            try db.create(table: "checkpoints") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("size", .integer).notNull()
+                t.column("signer", .text).notNull()
+                t.column("note", .text).notNull()
+            }
+            // Events written before this migration become the first leaves.
+            var frontier = MerkleFrontier()
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY sequence") {
+                let event = LoggedEvent(row: row)
+                let leaf = Merkle.leafHash(Array(event.leafText.utf8))
+                try db.execute(
+                    sql: "UPDATE events SET leaf_hash = ? WHERE sequence = ?", arguments: [Data(leaf), event.sequence])
+                frontier.append(leaf)
+            }
+            try Store.setMeta(db, "log_frontier", frontier.encoded)
         }
         return migrator
     }

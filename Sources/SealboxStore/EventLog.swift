@@ -1,0 +1,182 @@
+import Foundation
+import GRDB
+public import SealboxCore
+public import SealboxCrypto
+public import SealboxLog
+
+/// The tamper-evident event log inside the store (DESIGN §6).
+///
+/// Every event is a leaf: the canonical, PII-free text below, hashed as RFC 9162 leaves. The store keeps the
+/// tree's right edge (the frontier) so that each append is O(log n), and after each command the acting user signs
+/// a C2SP checkpoint (a signed note) of the new tree head. See `docs/log.md`.
+public enum EventLeaf {
+    /// The canonical details text: a JSON object with sorted keys and string values.
+    public static func detailsText(_ details: [String: String]) -> String {
+        func quote(_ s: String) -> String {
+            var out = "\""
+            for scalar in s.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                default:
+                    if scalar.value < 0x20 {
+                        out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                            + String(scalar.value, radix: 16)
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+            return out + "\""
+        }
+        return "{" + details.sorted { $0.key < $1.key }.map { "\(quote($0.key)):\(quote($0.value))" }
+            .joined(separator: ",") + "}"
+    }
+
+    /// The leaf text of one event:
+    /// `sealbox-event/v1`, sequence, UTC time, actor, action, case number (or `-`), SHA-256 of the details text,
+    /// one per line, each ending in a newline.
+    public static func text(
+        sequence: Int, at: Timestamp, actor: String, kind: String, caseNumber: String?, details: String
+    ) -> String {
+        [
+            "sealbox-event/v1", String(sequence), at.description, actor, kind, caseNumber ?? "-",
+            Hex.encode(SHA256.hash(Array(details.utf8))),
+        ].joined(separator: "\n") + "\n"
+    }
+}
+
+extension Store {
+    /// The key name a user signs checkpoints under.
+    public static func noteKeyName(_ user: UserID) -> String { "sealbox/user/\(user.rawValue)" }
+
+    static func frontier(_ db: Database) throws -> MerkleFrontier {
+        guard let bytes = try meta(db, "log_frontier") else { return MerkleFrontier() }
+        guard let frontier = MerkleFrontier(encoded: bytes) else {
+            throw StoreError(.corrupted, "the log frontier is damaged; run sealbox audit verify")
+        }
+        return frontier
+    }
+
+    /// The log's origin line (`sealbox/<random id>`), made at `initialise`.
+    static func origin(_ db: Database) throws -> String {
+        guard let bytes = try meta(db, "log_origin") else { return "sealbox/uninitialised" }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends one event as the next leaf.
+    static func appendEvent(_ db: Database, _ event: CaseEvent) throws {
+        var frontier = try frontier(db)
+        let sequence = frontier.size + 1
+        let details = EventLeaf.detailsText(event.details)
+        let leaf = Merkle.leafHash(
+            Array(
+                EventLeaf.text(
+                    sequence: sequence, at: event.at, actor: event.actor.rawValue, kind: event.kind,
+                    caseNumber: event.caseNumber?.description, details: details
+                ).utf8))
+        try db.execute(
+            sql: """
+                INSERT INTO events(sequence, case_number, kind, actor, at, details, leaf_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                sequence, event.caseNumber?.description, event.kind, event.actor.rawValue, event.at.secondsSinceEpoch,
+                details, Data(leaf),
+            ])
+        frontier.append(leaf)
+        try setMeta(db, "log_frontier", frontier.encoded)
+    }
+
+    /// Signs a checkpoint of the current tree head with `signer`'s key, unless the last one has the same size.
+    static func signCheckpoint(_ db: Database, by signer: UnlockedUser?) throws {
+        guard let signer else { return }
+        let frontier = try frontier(db)
+        let last = try Int.fetchOne(db, sql: "SELECT size FROM checkpoints ORDER BY id DESC LIMIT 1")
+        guard frontier.size > 0, last != frontier.size else { return }
+        let checkpoint = Checkpoint(origin: try origin(db), size: frontier.size, root: frontier.root)
+        let note = try SignedNote.sign(checkpoint.text, name: noteKeyName(signer.id), key: signer.signingKey)
+        try db.execute(
+            sql: "INSERT INTO checkpoints(size, signer, note) VALUES (?, ?, ?)",
+            arguments: [frontier.size, signer.id.rawValue, note.serialised])
+    }
+
+    /// The latest signed checkpoint, for an auditor to keep (`sealbox audit checkpoint`).
+    public func latestCheckpoint() throws -> SignedNote? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT note FROM checkpoints ORDER BY id DESC LIMIT 1").map {
+                try SignedNote(parsing: $0)
+            }
+        }
+    }
+
+    /// The PII-free events, oldest first, optionally for one case.
+    public func events(case number: CaseNumber? = nil, kind: String? = nil) throws -> [LoggedEvent] {
+        try read { db in
+            var sql = "SELECT * FROM events WHERE 1 = 1"
+            var args: [any DatabaseValueConvertible] = []
+            if let number {
+                sql += " AND case_number = ?"
+                args.append(number.description)
+            }
+            if let kind {
+                sql += " AND kind = ?"
+                args.append(kind)
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY sequence", arguments: StatementArguments(args)).map {
+                LoggedEvent(row: $0)
+            }
+        }
+    }
+
+    /// A detached inclusion proof (C2SP tlog-proof) of event `sequence` against the latest checkpoint that covers
+    /// it; the `extra` line carries the event's leaf text so that a verifier can recompute the leaf hash.
+    /// - Throws: `StoreError.notFound` when the event does not exist or no checkpoint covers it yet.
+    public func prove(event sequence: Int) throws -> TlogProof {
+        try read { db in
+            guard
+                let note = try String.fetchOne(
+                    db, sql: "SELECT note FROM checkpoints WHERE size >= ? ORDER BY id DESC LIMIT 1",
+                    arguments: [sequence])
+            else { throw StoreError(.notFound, "no signed checkpoint covers event \(sequence) yet") }
+            let signed = try SignedNote(parsing: note)
+            let checkpoint = try Checkpoint(parsing: signed.text)
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM events WHERE sequence <= ? ORDER BY sequence", arguments: [checkpoint.size])
+            guard rows.count >= sequence, sequence >= 1 else { throw StoreError(.notFound, "no event \(sequence)") }
+            let events = rows.map { LoggedEvent(row: $0) }
+            let leaves = events.map { Merkle.leafHash(Array($0.leafText.utf8)) }
+            return TlogProof(
+                extra: Array(events[sequence - 1].leafText.utf8), index: sequence - 1,
+                proof: Merkle.inclusionProof(sequence - 1, leaves[...]), checkpoint: signed)
+        }
+    }
+}
+
+/// One event as stored: PII-free.
+public struct LoggedEvent: Sendable, Equatable {
+    public var sequence: Int
+    public var caseNumber: String?
+    public var kind: String
+    public var actor: String
+    public var at: Timestamp
+    public var details: String
+    /// The leaf hash recorded when the event was appended.
+    public var recordedLeaf: [UInt8]
+
+    init(row: Row) {
+        sequence = row["sequence"]
+        caseNumber = row["case_number"]
+        kind = row["kind"]
+        actor = row["actor"]
+        at = Timestamp(secondsSinceEpoch: row["at"])
+        details = row["details"]
+        recordedLeaf = (row["leaf_hash"] as Data?).map { Array($0) } ?? []
+    }
+
+    /// The canonical leaf text recomputed from the stored columns.
+    public var leafText: String {
+        EventLeaf.text(sequence: sequence, at: at, actor: actor, kind: kind, caseNumber: caseNumber, details: details)
+    }
+}
