@@ -21,7 +21,8 @@ public enum EventLeaf {
                 case "\n": out += "\\n"
                 default:
                     if scalar.value < 0x20 {
-                        out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                        out +=
+                            "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
                             + String(scalar.value, radix: 16)
                     } else {
                         out.unicodeScalars.append(scalar)
@@ -30,7 +31,8 @@ public enum EventLeaf {
             }
             return out + "\""
         }
-        return "{" + details.sorted { $0.key < $1.key }.map { "\(quote($0.key)):\(quote($0.value))" }
+        return "{"
+            + details.sorted { $0.key < $1.key }.map { "\(quote($0.key)):\(quote($0.value))" }
             .joined(separator: ",") + "}"
     }
 

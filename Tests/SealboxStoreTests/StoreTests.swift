@@ -287,7 +287,9 @@ struct StoreEvolutionTests {
             try pool.write { db in
                 try db.execute(sql: "INSERT INTO counters(year, last) VALUES (2026, 41)")
                 try db.execute(
-                    sql: "INSERT INTO events(case_number, kind, actor, at, details) VALUES (NULL, 'store.initialised', 'admin', 0, '{}')")
+                    sql:
+                        "INSERT INTO events(case_number, kind, actor, at, details) VALUES (NULL, 'store.initialised', 'admin', 0, '{}')"
+                )
                 #expect(try !db.tableExists("case_attachments"))
             }
         }
