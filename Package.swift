@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "SealboxCLI",
             dependencies: [
-                "SealboxCrypto", "SealboxCore", "SealboxStore", "SealboxArchive",
+                "SealboxCrypto", "SealboxCore", "SealboxStore", "SealboxLog", "SealboxArchive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -74,7 +74,13 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "SealboxCryptoTests", dependencies: ["SealboxCrypto"], swiftSettings: upcoming),
         .testTarget(name: "SealboxCoreTests", dependencies: ["SealboxCore"], swiftSettings: upcoming),
-        .testTarget(name: "SealboxCLITests", dependencies: ["SealboxCLI"], swiftSettings: upcoming),
+        .testTarget(
+            name: "SealboxCLITests",
+            dependencies: [
+                "SealboxCLI", "SealboxStore", "SealboxCore", "SealboxCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: upcoming),
         .testTarget(name: "SealboxLogTests", dependencies: ["SealboxLog", "SealboxCrypto"], swiftSettings: upcoming),
         .testTarget(
             name: "SealboxStoreTests",

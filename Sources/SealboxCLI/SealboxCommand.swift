@@ -14,7 +14,7 @@ public struct SealboxCommand: AsyncParsableCommand {
             workflow commands, the log and the archive arrive with their issues (see README).
             """,
         version: version,
-        subcommands: [PoliciesCommand.self, DeadlineCommand.self, CryptoCommand.self]
+        subcommands: [PoliciesCommand.self, DeadlineCommand.self, AuditCommand.self, CryptoCommand.self]
     )
 
     public init() {}

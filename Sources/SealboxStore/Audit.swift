@@ -48,6 +48,7 @@ extension Store {
     ///   - trust: the auditor's trust file text (origin and root key).
     ///   - saved: a signed checkpoint kept from an earlier audit, or `nil`.
     /// - Returns: the report; `isIntact` is false with at least one problem named.
+    /// - Throws: `StoreError.invalidInput` for a malformed trust file; `.database` when the store cannot be read.
     public func audit(trust: String, since saved: String? = nil) throws -> AuditReport {
         let (origin, rootKey) = try Self.parseTrust(trust)
         return try read { db in
