@@ -144,13 +144,23 @@ extension Store {
             else { throw StoreError(.notFound, "no signed checkpoint covers event \(sequence) yet") }
             let signed = try SignedNote(parsing: note)
             let checkpoint = try Checkpoint(parsing: signed.text)
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM events WHERE sequence <= ? ORDER BY sequence", arguments: [checkpoint.size])
-            guard rows.count >= sequence, sequence >= 1 else { throw StoreError(.notFound, "no event \(sequence)") }
-            let events = rows.map { LoggedEvent(row: $0) }
-            let leaves = events.map { Merkle.leafHash(Array($0.leafText.utf8)) }
+            guard sequence >= 1,
+                let row = try Row.fetchOne(db, sql: "SELECT * FROM events WHERE sequence = ?", arguments: [sequence])
+            else { throw StoreError(.notFound, "no event \(sequence)") }
+            let event = LoggedEvent(row: row)
+            // The recorded leaf hashes build the proof; a recorded hash that lies makes the proof fail against the
+            // signed checkpoint, so nothing is taken on trust.
+            var leaves: [Merkle.Hash] = []
+            leaves.reserveCapacity(checkpoint.size)
+            let cursor = try Data.fetchCursor(
+                db, sql: "SELECT leaf_hash FROM events WHERE sequence <= ? ORDER BY sequence",
+                arguments: [checkpoint.size])
+            while let leaf = try cursor.next() { leaves.append(Array(leaf)) }
+            guard leaves.count == checkpoint.size else {
+                throw StoreError(.corrupted, "the log has fewer events than its checkpoint; run sealbox audit verify")
+            }
             return TlogProof(
-                extra: Array(events[sequence - 1].leafText.utf8), index: sequence - 1,
+                extra: Array(event.leafText.utf8), index: sequence - 1,
                 proof: Merkle.inclusionProof(sequence - 1, leaves[...]), checkpoint: signed)
         }
     }

@@ -111,4 +111,5 @@ if suites.first == "register-worker" {
     if suites.isEmpty || suites.contains("crypto") { try benchCrypto() }
     if suites.isEmpty || suites.contains("store") { try benchStore() }
     if suites.contains("parts") { try benchParts() }
+    if suites.isEmpty || suites.contains("log") { try benchLog() }
 }
