@@ -14,7 +14,11 @@ public struct SealboxCommand: AsyncParsableCommand {
             workflow commands, the log and the archive arrive with their issues (see README).
             """,
         version: version,
-        subcommands: [PoliciesCommand.self, DeadlineCommand.self, AuditCommand.self, CryptoCommand.self]
+        subcommands: [
+            InitCommand.self, UserCommand.self, DeptCommand.self, GroupCommand.self, CaseCommand.self,
+            AuditCommand.self,
+            PoliciesCommand.self, DeadlineCommand.self, CryptoCommand.self,
+        ]
     )
 
     public init() {}

@@ -112,6 +112,12 @@ extension FileStreams {
         try writer.sync()
     }
 
+    /// Writes secret bytes to standard output (a recovery key shown once), with no `String` copy.
+    public static func writeStandardOutput(_ secret: SecureBytes) {
+        secret.withUnsafeBytes { _ = Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        _ = Glibc.write(STDOUT_FILENO, "\n", 1)
+    }
+
     /// Writes `text` to standard error.
     public static func writeStandardError(_ text: String) {
         var bytes = Array(text.utf8)

@@ -1,0 +1,267 @@
+import ArgumentParser
+import Foundation
+internal import SealboxCore
+internal import SealboxCrypto
+internal import SealboxStore
+
+/// A letter as the clerk's JSON (from a web form export, a hotline form, or typed by hand) on standard input.
+struct LetterInput: Decodable {
+    struct SenderInput: Decodable {
+        var name: String?
+        var contact: String?
+        var id_number: String?
+        var anonymous_identifier: String?
+    }
+    var channel: String
+    var sender: SenderInput
+    var subject: String
+    var content: String
+    var category: String?
+    var priority: String?
+    var restricted_readers: [String]?
+}
+
+/// `sealbox case …`: the letter workflow. Personal text comes on standard input, never in arguments.
+struct CaseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "case", abstract: "Register and handle letters (M2–M5).",
+        subcommands: [
+            Register.self, Assign.self, SignFor.self, Start.self, Progress.self, Feedback.self, Seal.self, Review.self,
+            Reply.self, Satisfaction.self, Close.self, Show.self, List.self,
+        ])
+
+    static func number(_ text: String) throws -> CaseNumber {
+        do { return try CaseNumber(parsing: text) } catch { throw CLIError(.usage, error.message) }
+    }
+
+    /// Applies one command and prints the new state.
+    static func apply(_ command: Command, _ number: String, _ actor: ActorOptions) throws {
+        let (store, user) = try actor.unlock()
+        let n = try Self.number(number)
+        let (c, events) = try storeCall { try store.apply(command, to: n, by: user, at: Clock.now) }
+        print("\(n): \(c.status.rawValue) (\(events.map(\.kind).joined(separator: ", ")))")
+    }
+
+    struct Register: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a letter (M2.2) from JSON on standard input; prints its number.")
+        @OptionGroup var actor: ActorOptions
+
+        func run() async throws {
+            let input = try decodeStandardInput(LetterInput.self, what: "the letter")
+            guard let channel = Channel(rawValue: input.channel) else {
+                throw CLIError(.dataError, "unknown channel \(input.channel)")
+            }
+            let s = input.sender
+            let letter = Letter(
+                channel: channel, receivedAt: Clock.now,
+                sender: Sender(
+                    name: s.name.map { Personal($0) }, contact: s.contact.map { Personal($0) },
+                    idNumber: s.id_number.map { Personal($0) },
+                    anonymousIdentifier: s.anonymous_identifier.map { Personal($0) }),
+                subject: Personal(input.subject), content: Personal(input.content))
+            let (store, user) = try actor.unlock()
+            let priority = Priority(rawValue: input.priority ?? "general") ?? .general
+            let (number, _) = try storeCall {
+                try store.register(
+                    letter, category: input.category, priority: priority,
+                    restrictedReaders: input.restricted_readers.map { $0.map { UserID($0) } }, by: user.actor,
+                    indexer: user, at: Clock.now)
+            }
+            print(number)
+        }
+    }
+
+    struct Assign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Assign with a slip (M3.1): JSON {\"matter\", \"requirements\"} on standard input.")
+        @OptionGroup var actor: ActorOptions
+        @Argument var number: String
+        @Option(help: "The lead department.") var lead: String
+        @Option(help: "A co-department (repeat; M3.2.1).") var co: [String] = []
+        @Flag(help: "Urgent or major (M3.2.2).") var urgent = false
+
+        struct Slip: Decodable {
+            var matter: String
+            var requirements: String
+        }
+
+        func run() async throws {
+            let slip = try decodeStandardInput(Slip.self, what: "the slip")
+            try CaseCommand.apply(
+                .assign(
+                    .init(
+                        lead: DepartmentID(lead), coDepartments: co.map { DepartmentID($0) },
+                        matter: Personal(slip.matter),
+                        requirements: Personal(slip.requirements), priority: urgent ? .urgent : nil)), number, actor)
+        }
+    }
+
+    struct SignFor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sign-for", abstract: "Sign for the slip and name the handler (M3.1.3).")
+        @OptionGroup var actor: ActorOptions
+        @Argument var number: String
+        @Option(help: "The dedicated handler.") var handler: String
+
+        func run() async throws { try CaseCommand.apply(.signFor(handler: UserID(handler)), number, actor) }
+    }
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start handling (the named handler).")
+        @OptionGroup var actor: ActorOptions
+        @Argument var number: String
+
+        func run() async throws { try CaseCommand.apply(.startHandling, number, actor) }
+    }
+
+    struct Progress: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Report progress (M3.2.2, M4.1.3); the note on standard input.")
+        @OptionGroup var actor: ActorOptions
+        @Argument var number: String
+        @Option(help: "Expected completion date told to the sender, YYYY-MM-DD.") var expected: String?
+
+        func run() async throws {
+            let note = try readStandardInput()
+            var date: CivilDate?
+            if let expected {
+                do { date = try CivilDate(parsing: expected) } catch { throw CLIError(.usage, error.message) }
+            }
+            try CaseCommand.apply(.reportProgress(note: Personal(note), expectedCompletion: date), number, actor)
+        }
+    }
+
+    struct Feedback: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Draft feedback (M4.3.2): JSON {investigation, opinion, result, satisfaction?} on standard input."
+        )
+        @OptionGroup var actor: ActorOptions
+        @Argument var number: String
+
+        struct Draft: Decodable {
+            var investigation: String
+            var opinion: String
+            var result: String
+            var satisfaction: String?
+        }
+
+        func run() async throws {
+            let d = try decodeStandardInput(Draft.self, what: "the feedback")
+            try CaseCommand.apply(
+                .draftFeedback(
+                    investigation: Personal(d.investigation), opinion: Personal(d.opinion), result: Personal(d.result),
+                    senderSatisfaction: d.satisfaction.flatMap { SealboxCore.Satisfaction(rawValue: $0) }), number,
+                actor)
+        }
+    }
+
+    struct Seal: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply the department seal (公章) to the feedback (M4.3.1; department heads holding the seal).")
+        @OptionGroup var actor: ActorOptions
+        @Argument var number: String
+
+        func run() async throws {
+            let (store, user) = try actor.unlock()
+            let n = try CaseCommand.number(number)
+            let (c, _) = try storeCall { try store.sealFeedback(n, by: user, at: Clock.now) }
+            print("\(n): \(c.status.rawValue) (sealed by \(c.feedback?.seal?.department.rawValue ?? "?"))")
+        }
+    }
+
+    struct Review: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve, or return with reasons on standard input (M4.3.3).")
+        @OptionGroup var actor: ActorOptions
+        @Argument var number: String
+        @Flag(help: "Approve the feedback.") var approve = false
+        @Flag(name: .customLong("return"), help: "Return it for rework.") var sendBack = false
+
+        func validate() throws {
+            guard approve != sendBack else { throw ValidationError("give exactly one of --approve and --return") }
+        }
+
+        func run() async throws {
+            let reasons = sendBack ? Personal(try readStandardInput()) : nil
+            try CaseCommand.apply(.review(approve: approve, reasons: reasons), number, actor)
+        }
+    }
+
+    struct Reply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reply to the sender (M4.3.3); text on standard input.")
+        @OptionGroup var actor: ActorOptions
+        @Argument var number: String
+        @Option(help: "phone, sms, email, letter, website, in_person.") var method: String = "phone"
+
+        func run() async throws {
+            guard let m = SealboxCore.Reply.Method(rawValue: method) else {
+                throw CLIError(.usage, "unknown method \(method)")
+            }
+            try CaseCommand.apply(.reply(text: Personal(try readStandardInput()), method: m), number, actor)
+        }
+    }
+
+    struct Satisfaction: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record the sender's satisfaction (M4.3.2).")
+        @OptionGroup var actor: ActorOptions
+        @Argument var number: String
+        @Argument(help: "very_satisfied, satisfied, basically_satisfied, dissatisfied, unreachable.") var level: String
+
+        func run() async throws {
+            guard let s = SealboxCore.Satisfaction(rawValue: level) else {
+                throw CLIError(.usage, "unknown level \(level)")
+            }
+            try CaseCommand.apply(.recordSatisfaction(s), number, actor)
+        }
+    }
+
+    struct Close: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close a replied case.")
+        @OptionGroup var actor: ActorOptions
+        @Argument var number: String
+
+        func run() async throws { try CaseCommand.apply(.close, number, actor) }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a case with its personal data, where policy and keys allow; the read is logged.")
+        @OptionGroup var actor: ActorOptions
+        @Argument var number: String
+        @Option(help: "Why you read it (recorded in the log).") var purpose: String
+
+        func run() async throws {
+            let (store, user) = try actor.unlock()
+            let n = try CaseCommand.number(number)
+            let c = try storeCall { try store.read(n, purpose: purpose, by: user, at: Clock.now) }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(c), as: UTF8.self))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List cases by metadata (no personal data).")
+        @OptionGroup var actor: ActorOptions
+        @Option(help: "Only this status.") var status: String?
+        @Option(help: "Only this department.") var department: String?
+
+        func run() async throws {
+            let (store, user) = try actor.unlock()
+            let summaries = try storeCall {
+                try store.list(
+                    status: status.flatMap { CaseStatus(rawValue: $0) },
+                    department: department.map { DepartmentID($0) },
+                    by: user.actor)
+            }
+            for s in summaries {
+                print(
+                    "\(s.number)\t\(s.status.rawValue)\t\(s.priority.rawValue)\t\(s.leadDepartment?.rawValue ?? "-")\t"
+                        + "\(s.deadline?.description ?? "-")\t\(s.channel.rawValue)\(s.restricted ? "\trestricted" : "")"
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+internal import SealboxCore
+internal import SealboxCrypto
+internal import SealboxStore
+
+/// The acting user of a command: `--as`, the passphrase from `--passphrase-fd`, `$SEALBOX_PASSPHRASE`, or the
+/// terminal (echo off) — never from an argument. Each command unlocks once (sessions: issue #5).
+struct ActorOptions: ParsableArguments {
+    @OptionGroup var store: StoreOptions
+    @Option(name: .customLong("as"), help: "The acting user.")
+    var user: String
+    @Option(help: "Read the passphrase from this open file descriptor.")
+    var passphraseFd: Int32?
+
+    func passphrase(for user: String) throws -> SecureBytes {
+        if let fd = passphraseFd { return try Passphrase.read(fileDescriptor: fd) }
+        if let env = Passphrase.fromEnvironment("SEALBOX_PASSPHRASE") { return env }
+        return try Passphrase.readFromTerminal(prompt: "passphrase for \(user): ")
+    }
+
+    /// Opens the store and unlocks the acting user.
+    func unlock() throws -> (Store, UnlockedUser) {
+        let opened = try store.open()
+        let now = Clock.now
+        do {
+            return (opened, try opened.unlock(UserID(user), passphrase: passphrase(for: user), at: now))
+        } catch {
+            throw CLIError.from(store: error)
+        }
+    }
+}
+
+/// The wall clock, read in one place (Core never reads it).
+enum Clock {
+    static var now: Timestamp { Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) }
+}
+
+extension CLIError {
+    /// Maps store errors to sysexits codes and one-line messages.
+    static func from(store error: any Error) -> CLIError {
+        guard let e = error as? StoreError else { return from(error) }
+        switch e.code {
+        case .wrongPassphrase, .noKey, .notPermitted, .disabled:
+            return CLIError(.noPermission, e.message)
+        case .locked, .busy:
+            return CLIError(.tryAgain, e.message)
+        case .notFound, .notInitialised:
+            return CLIError(.noInput, e.message)
+        case .refused:
+            return CLIError(.dataError, "refused: \(e.message)" + (e.clause.map { " (\($0))" } ?? ""))
+        case .alreadyInitialised:
+            return CLIError(.cannotCreate, e.message)
+        case .database:
+            return CLIError(.ioError, e.message)
+        case .corrupted, .invalidInput:
+            return CLIError(.dataError, e.message)
+        }
+    }
+}
+
+/// Runs `body`, mapping store errors.
+func storeCall<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as CLIError { throw error } catch { throw CLIError.from(store: error) }
+}
+
+/// Reads all of standard input as UTF-8 text (personal text never comes from arguments, which `ps` shows).
+func readStandardInput() throws -> String {
+    let data = FileHandle.standardInput.readDataToEndOfFile()
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw CLIError(.dataError, "standard input is not UTF-8")
+    }
+    return text
+}
+
+/// Decodes a JSON document from standard input.
+func decodeStandardInput<T: Decodable>(_ type: T.Type, what: String) throws -> T {
+    do { return try JSONDecoder().decode(type, from: Data(try readStandardInput().utf8)) } catch let error as CLIError {
+        throw error
+    } catch {
+        throw CLIError(.dataError, "\(what) on standard input is not valid JSON for this command")
+    }
+}
