@@ -21,7 +21,9 @@ struct LetterInput: Decodable {
     var restricted_readers: [String]?
 }
 
-/// `sealbox case …`: the letter workflow. Personal text comes on standard input, never in arguments.
+/// The letter workflow (`sealbox case …`).
+///
+/// Personal text comes on standard input, never in arguments (which `ps` shows).
 struct CaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "case", abstract: "Register and handle letters (M2–M5).",

@@ -4,8 +4,10 @@ internal import SealboxCore
 internal import SealboxCrypto
 internal import SealboxStore
 
-/// The acting user of a command: `--as`, the passphrase from `--passphrase-fd`, `$SEALBOX_PASSPHRASE`, or the
-/// terminal (echo off) — never from an argument. Each command unlocks once (sessions: issue #5).
+/// The acting user of a command and how their passphrase is read.
+///
+/// `--as`, then the passphrase from `--passphrase-fd`, `$SEALBOX_PASSPHRASE`, or the terminal (echo off) — never
+/// from an argument. Each command unlocks once (sessions: issue #5).
 struct ActorOptions: ParsableArguments {
     @OptionGroup var store: StoreOptions
     @Option(name: .customLong("as"), help: "The acting user.")
