@@ -28,8 +28,10 @@ struct CaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "case", abstract: "Register and handle letters (M2–M5).",
         subcommands: [
-            Register.self, Assign.self, SignFor.self, Start.self, Progress.self, Feedback.self, Seal.self, Review.self,
-            Reply.self, Satisfaction.self, Close.self, Show.self, List.self,
+            Register.self, Answer.self, Assign.self, Reassign.self, SignFor.self, Start.self, Contact.self,
+            Progress.self,
+            Extension.self, Contribute.self, Feedback.self, Seal.self, Review.self, Reply.self, Satisfaction.self,
+            Close.self, Restrict.self, Remind.self, Supervise.self, Track.self, Search.self, Show.self, List.self,
         ])
 
     static func number(_ text: String) throws -> CaseNumber {

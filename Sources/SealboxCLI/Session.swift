@@ -34,8 +34,16 @@ struct ActorOptions: ParsableArguments {
 }
 
 /// The wall clock, read in one place (Core never reads it).
+///
+/// `SEALBOX_NOW` (seconds since the epoch) pins it, for tests and demos that must not depend on today's date
+/// (deadlines near the year end would otherwise need next year's calendar).
 enum Clock {
-    static var now: Timestamp { Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970)) }
+    static var now: Timestamp {
+        if let pinned = ProcessInfo.processInfo.environment["SEALBOX_NOW"].flatMap({ Int64($0) }) {
+            return Timestamp(secondsSinceEpoch: pinned)
+        }
+        return Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
+    }
 }
 
 extension CLIError {

@@ -20,6 +20,7 @@ struct WorkflowCLITests {
         env["SEALBOX_POLICIES"] = PolicyCLITests.policies
         env["SEALBOX_PASSPHRASE"] = passphrase
         env["SEALBOX_NEW_PASSPHRASE"] = "pw"
+        env["SEALBOX_NOW"] = "1772413200"  // 2026-03-02T01:00:00Z: deadlines stay inside the calendars shipped
         process.environment = env
         let inFile = dir.appendingPathComponent("stdin-\(UUID().uuidString)")
         try Data(input.utf8).write(to: inFile)
@@ -90,5 +91,80 @@ struct WorkflowCLITests {
         #expect(log.stdout.contains("handler") && log.stdout.contains("handling"))
         let database = try Data(contentsOf: dir.appendingPathComponent("s.db"))
         #expect(database.range(of: Data("趙六".utf8)) == nil)
+    }
+}
+
+/// The side paths through the CLI: answer on the spot, extension, supervision, tracking, search, restriction.
+struct SidePathCLITests {
+    typealias W = WorkflowCLITests
+
+    static func setUp(_ dir: URL) throws {
+        let recovery = dir.appendingPathComponent("recovery.key").path
+        #expect(try W.run(["init", "--admin", "admin", "--recovery-out", recovery], dir: dir).status == 0)
+        for (login, extra) in [
+            ("clerk", ["--role", "clerk"]), ("reviewer", ["--role", "reviewer"]),
+            ("head", ["--role", "department_head", "--department", "transport"]),
+            ("handler", ["--role", "handler", "--department", "transport"]),
+        ] {
+            #expect(try W.run(["user", "add", login] + extra + ["--as", "admin"], dir: dir).status == 0)
+        }
+        #expect(
+            try W.run(
+                ["dept", "add", "transport", "--member", "handler", "--seal-holder", "head", "--as", "admin"], dir: dir
+            ).status == 0)
+        for user in ["clerk", "reviewer"] {
+            #expect(
+                try W.run(["group", "grant", "office", "--to", user, "--recovery", recovery], dir: dir).status == 0)
+        }
+    }
+
+    static func register(_ dir: URL, phone: String) throws -> String {
+        let letter =
+            #"{"channel":"website","sender":{"name":"錢七","contact":"\#(phone)"},"subject":"路面","content":"路面坑洞"}"#
+        return try W.run(["case", "register", "--as", "clerk"], dir: dir, input: letter).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func sidePaths() throws {
+        let dir = try CLITests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.setUp(dir)
+        let a = try Self.register(dir, phone: "13900001111")
+        let b = try Self.register(dir, phone: "139-0000-1111")
+        let c = try Self.register(dir, phone: "13600000000")
+        // Repeat writers by phone, whatever the formatting (M2.2, blind index).
+        let found = try W.run(
+            ["case", "search", "--by", "phone", "--as", "clerk"], dir: dir, input: "+86 139 0000 1111")
+        #expect(found.stdout.split(separator: "\n").map(String.init) == [a, b])
+        // On the spot (M4.1.3).
+        let spot = try W.run(["case", "answer", c, "--as", "clerk"], dir: dir, input: "已當場答覆")
+        #expect(spot.status == 0 && spot.stdout.contains("replied"))
+        // Extension (M4.2.2): over the cap refused, a reasonable one approved with a notice.
+        let slip = #"{"matter":"修補","requirements":"修補坑洞"}"#
+        #expect(
+            try W.run(["case", "assign", a, "--lead", "transport", "--as", "clerk"], dir: dir, input: slip).status == 0)
+        #expect(try W.run(["case", "sign-for", a, "--handler", "handler", "--as", "head"], dir: dir).status == 0)
+        #expect(
+            try W.run(["case", "extension", a, "--request", "40", "--as", "handler"], dir: dir, input: "複雜").status
+                == 65)
+        #expect(
+            try W.run(["case", "extension", a, "--request", "5", "--as", "handler"], dir: dir, input: "複雜").status == 0)
+        let approved = try W.run(["case", "extension", a, "--approve", "--as", "reviewer"], dir: dir, input: "需協調")
+        #expect(approved.status == 0 && approved.stdout.contains("sender.notified"))
+        // Supervision (M5.2): open, notice, rectify (by the department), close.
+        #expect(
+            try W.run(["case", "supervise", a, "open", "--method", "phone", "--as", "reviewer"], dir: dir).status == 0)
+        #expect(try W.run(["case", "supervise", a, "notice", "--as", "reviewer"], dir: dir, input: "限期整改").status == 0)
+        #expect(try W.run(["case", "supervise", a, "rectify", "--as", "head"], dir: dir, input: "已整改").status == 0)
+        #expect(try W.run(["case", "supervise", a, "close", "--as", "reviewer"], dir: dir).status == 0)
+        #expect(try W.run(["case", "supervise", a, "close", "--as", "reviewer"], dir: dir).status == 65)
+        // Tracking far ahead: the case is overdue (M5.1.1).
+        let track = try W.run(["case", "track", "--on", "2026-12-30", "--as", "clerk"], dir: dir)
+        #expect(track.status == 0, "\(track.stderr)")
+        #expect(track.stdout.contains(a) && track.stdout.contains("overdue"))
+        // Restriction (M6.2.2): the clerk loses the key, the reviewer keeps it.
+        #expect(try W.run(["case", "restrict", b, "--reader", "reviewer", "--as", "reviewer"], dir: dir).status == 0)
+        #expect(try W.run(["case", "show", b, "--purpose", "x", "--as", "clerk"], dir: dir).status == 77)
+        #expect(try W.run(["case", "show", b, "--purpose", "x", "--as", "reviewer"], dir: dir).status == 0)
     }
 }
