@@ -105,7 +105,7 @@ extension CaseCommand {
         @Option(help: "A reader who keeps access (repeat).") var reader: [String]
 
         func run() async throws {
-            let (store, user) = try actor.unlock()
+            let (store, user) = try actor.unlock(sensitive: true)
             let n = try CaseCommand.number(number)
             try storeCall { try store.restrict(n, readers: reader.map { UserID($0) }, by: user, at: Clock.now) }
             print("\(n): restricted to \(reader.joined(separator: ", "))")

@@ -16,13 +16,30 @@ struct ActorOptions: ParsableArguments {
     var passphraseFd: Int32?
 
     func passphrase(for user: String) throws -> SecureBytes {
+        // Inside a shell, commands ask the way the shell was told to.
+        let passphraseFd = self.passphraseFd ?? ShellSession.active?.passphraseFd
+        if passphraseFd == 0, ShellSession.active != nil {
+            // Inside a scripted shell, standard input is buffered line by line: take the next line.
+            guard let line = readLine(), !line.isEmpty else { throw CLIError(.noPermission, "no passphrase given") }
+            return SecureBytes(copying: Array(line.utf8))
+        }
         if let fd = passphraseFd { return try Passphrase.read(fileDescriptor: fd) }
         if let env = Passphrase.fromEnvironment("SEALBOX_PASSPHRASE") { return env }
         return try Passphrase.readFromTerminal(prompt: "passphrase for \(user): ")
     }
 
-    /// Opens the store and unlocks the acting user.
-    func unlock() throws -> (Store, UnlockedUser) {
+    /// Opens the store and unlocks the acting user — or, inside `sealbox shell`, reuses the session's unlocked user.
+    /// A `sensitive` step (granting keys, restricting a case) asks for the passphrase again even in a session.
+    func unlock(sensitive: Bool = false) throws -> (Store, UnlockedUser) {
+        if let session = ShellSession.active, session.user.id.rawValue == user {
+            if sensitive {
+                let again = try passphrase(for: user)
+                do { _ = try session.store.unlock(UserID(user), passphrase: again, at: Clock.now) } catch {
+                    throw CLIError.from(store: error)
+                }
+            }
+            return (session.store, session.user)
+        }
         let opened = try store.open()
         let now = Clock.now
         do {
@@ -75,7 +92,14 @@ func storeCall<T>(_ body: () throws -> T) throws -> T {
 }
 
 /// Reads all of standard input as UTF-8 text (personal text never comes from arguments, which `ps` shows).
+///
+/// Inside `sealbox shell`, the text is the following lines up to a line holding a single dot.
 func readStandardInput() throws -> String {
+    if ShellSession.active != nil {
+        var lines: [String] = []
+        while let line = readLine(), line != "." { lines.append(line) }
+        return lines.joined(separator: "\n")
+    }
     let data = FileHandle.standardInput.readDataToEndOfFile()
     guard let text = String(data: data, encoding: .utf8) else {
         throw CLIError(.dataError, "standard input is not UTF-8")

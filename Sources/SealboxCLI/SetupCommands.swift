@@ -54,7 +54,35 @@ struct InitCommand: AsyncParsableCommand {
 /// `sealbox user add`: a user with roles, certified by the root key.
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage users (administrators).", subcommands: [Add.self])
+        commandName: "user", abstract: "Manage users.", subcommands: [Add.self, Disable.self, Passwd.self])
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable a user and delete their group keys; then rotate their groups with `group remove`.")
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "The user to disable.") var login: String
+
+        func run() async throws {
+            let (store, admin) = try actor.unlock(sensitive: true)
+            let groups = try storeCall { try store.disableUser(UserID(login), by: admin, at: Clock.now) }
+            print("user \(login) disabled; rotate: \(groups.isEmpty ? "nothing" : groups.joined(separator: ", "))")
+        }
+    }
+
+    struct Passwd: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change your passphrase (re-seals only your keyring).")
+        @OptionGroup var actor: ActorOptions
+        @Option(help: "Read the new passphrase from this descriptor.") var newPassphraseFd: Int32?
+
+        func run() async throws {
+            let store = try actor.store.open()
+            let old = try actor.passphrase(for: actor.user)
+            let new = try newPassphrase(fd: newPassphraseFd, for: actor.user)
+            try storeCall { try store.changePassphrase(UserID(actor.user), from: old, to: new, at: Clock.now) }
+            print("passphrase changed for \(actor.user)")
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -120,7 +148,21 @@ struct DeptCommand: AsyncParsableCommand {
 /// `sealbox group grant`: hand a group key to a user (by a holder, or with the recovery key at set-up).
 struct GroupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "group", abstract: "Key group memberships.", subcommands: [Grant.self])
+        commandName: "group", abstract: "Key group memberships.", subcommands: [Grant.self, Remove.self])
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a member from a group and rotate it: new key, every case key re-sealed (a holder).")
+        @OptionGroup var actor: ActorOptions
+        @Argument(help: "The group.") var group: String
+        @Option(help: "The member to remove.") var member: String
+
+        func run() async throws {
+            let (store, holder) = try actor.unlock(sensitive: true)
+            try storeCall { try store.removeMember(UserID(member), from: group, by: holder, at: Clock.now) }
+            print("removed \(member) from \(group); group rotated")
+        }
+    }
 
     struct Grant: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Grant a key group (office, archive, dept:CODE).")
@@ -152,7 +194,7 @@ struct GroupCommand: AsyncParsableCommand {
                 let actor = try ActorOptions.parse(
                     ["--as", user, "--store", store.path] + (store.policies.map { ["--policies", $0] } ?? [])
                         + (passphraseFd.map { ["--passphrase-fd", "\($0)"] } ?? []))
-                let (opened, holder) = try actor.unlock()
+                let (opened, holder) = try actor.unlock(sensitive: true)
                 try storeCall { try opened.grant(group, to: UserID(to), withSeal: seal, by: holder, at: now) }
             }
             print("granted \(group) to \(to)")

@@ -72,8 +72,6 @@ struct UserRecord {
 extension Store {
     static let keyringAD = "sealbox/keyring/v1"
     static let recoveryHolder = "#recovery"
-    static let maxFailedUnlocks = 5
-    static let lockSeconds: Int64 = 15 * 60
 
     /// Seals a user's two secret keys under a key from Argon2id of the passphrase.
     static func sealKeyring(
@@ -205,7 +203,9 @@ extension Store {
         } catch {
             try write { db in
                 let failures = record.failedUnlocks + 1
-                let lock: Int64? = failures >= Self.maxFailedUnlocks ? now.secondsSinceEpoch + Self.lockSeconds : nil
+                let lock: Int64? =
+                    failures >= policies.maxFailedUnlocks
+                    ? now.secondsSinceEpoch + Int64(policies.lockMinutes) * 60 : nil
                 try db.execute(
                     sql: "UPDATE users SET failed_unlocks = ?, locked_until = ? WHERE id = ?",
                     arguments: [lock == nil ? failures : 0, lock, id.rawValue])
@@ -251,6 +251,35 @@ extension Store {
                 sql: "UPDATE users SET kdf = ?, sealed_secrets = ? WHERE id = ?",
                 arguments: [kdf.description, Data(sealed), id.rawValue])
             try Self.appendEvent(db, CaseEvent(kind: "user.passphrase_changed", caseNumber: nil, actor: id, at: now))
+        }
+    }
+}
+
+extension Store {
+    /// Disables a user: they can no longer unlock, and their sealed copies of every group secret are deleted. Their
+    /// groups should then be rotated by a holder (`removeMember`), in case a copy was taken before.
+    /// - Returns: the groups the user held, to rotate.
+    /// - Throws: `StoreError.notPermitted` unless `admin` manages users.
+    @discardableResult
+    public func disableUser(_ id: UserID, by admin: UnlockedUser, at now: Timestamp) throws -> [String] {
+        guard policies.scope(of: admin.actor, for: .manageUsers) != nil else {
+            throw StoreError(.notPermitted, "\(admin.id) may not manage users")
+        }
+        guard id != admin.id else { throw StoreError(.invalidInput, "an administrator cannot disable themselves") }
+        return try write { db in
+            _ = try Self.user(db, id)
+            let groups = try String.fetchAll(
+                db, sql: "SELECT group_id FROM group_secrets WHERE holder = ? ORDER BY group_id",
+                arguments: [id.rawValue])
+            try db.execute(sql: "DELETE FROM group_secrets WHERE holder = ?", arguments: [id.rawValue])
+            try db.execute(sql: "UPDATE users SET disabled = 1 WHERE id = ?", arguments: [id.rawValue])
+            try Self.appendEvent(
+                db,
+                CaseEvent(
+                    kind: "user.disabled", caseNumber: nil, actor: admin.id, at: now,
+                    details: ["user": id.rawValue, "groups": groups.joined(separator: ",")]))
+            try Self.signCheckpoint(db, by: admin)
+            return groups
         }
     }
 }

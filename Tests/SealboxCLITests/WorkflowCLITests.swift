@@ -168,3 +168,39 @@ struct SidePathCLITests {
         #expect(try W.run(["case", "show", b, "--purpose", "x", "--as", "reviewer"], dir: dir).status == 0)
     }
 }
+
+/// `sealbox shell`: one unlock for many commands; sensitive steps ask again; the shell acts as one user only.
+struct ShellCLITests {
+    @Test func oneUnlockManyCommandsAndSensitiveStepsAskAgain() throws {
+        let dir = try CLITests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try SidePathCLITests.setUp(dir)
+        // The passphrase is the first line of standard input (--passphrase-fd 0); the environment holds a wrong
+        // one, so any second unlock would fail: the commands below prove the session is reused.
+        let script =
+            [
+                "pw",
+                "case register",
+                #"{"channel":"post","sender":{"name":"孫八","contact":"13700000000"},"subject":"s","content":"c"}"#,
+                ".",
+                "case list",
+                "case list --as reviewer",
+                "group grant office --to head",
+                "pw",
+                "exit",
+            ].joined(separator: "\n") + "\n"
+        let out = try WorkflowCLITests.run(
+            ["shell", "--as", "clerk", "--passphrase-fd", "0"], dir: dir, passphrase: "wrong", input: script)
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.contains("clerk unlocked"))
+        #expect(out.stdout.contains("2026-000001\tregistered"))
+        #expect(out.stderr.contains("this shell acts as clerk"))
+        #expect(out.stdout.contains("granted office to head"))
+        // A wrong answer to the sensitive re-ask is refused (77) and counted.
+        let bad = try WorkflowCLITests.run(
+            ["shell", "--as", "clerk", "--passphrase-fd", "0"], dir: dir, passphrase: "wrong",
+            input: "pw\ngroup grant office --to handler\nnot-the-passphrase\nexit\n")
+        #expect(bad.stdout.contains("(exit 77)"))
+        #expect(!bad.stdout.contains("granted office to handler"))
+    }
+}

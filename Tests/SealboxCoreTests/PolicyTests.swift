@@ -17,6 +17,7 @@ struct PolicyTests {
         #expect(Set(p.roles.keys) == Set(Role.allCases))
         #expect(p.defaultRetention.name == "standard")
         #expect(p.retentionClasses["permanent"] == 0)
+        #expect(p.idleLockMinutes == 10 && p.maxFailedUnlocks == 5 && p.lockMinutes == 15)
     }
 
     @Test func everyKeyInEveryPolicyFileHasAComment() throws {

@@ -63,6 +63,12 @@ public struct Policies: Sendable {
     public var assessment: Assessment
     /// The working-day calendar.
     public var calendar: WorkingCalendar
+    /// Idle minutes before a shell session locks.
+    public var idleLockMinutes: Int
+    /// Failed unlocks before the account locks.
+    public var maxFailedUnlocks: Int
+    /// Minutes an account stays locked.
+    public var lockMinutes: Int
 
     /// The local date of `moment`.
     public func localDate(_ moment: Timestamp) -> CivilDate { moment.civilDate(offsetSeconds: utcOffsetSeconds) }
@@ -119,6 +125,16 @@ extension Policies {
         let roles = try loadRoles(try file("roles.toml"))
         let (classes, defaultClass) = try loadRetention(try file("retention.toml"))
         let assessment = try loadAssessment(try file("assessment.toml"))
+        let securityDoc = try file("security.toml")
+        try securityDoc.checkTables(allowed: ["session", "unlock"])
+        try securityDoc.table("").finish()
+        var session = securityDoc.table("session")
+        let idle = try session.int("idle_lock_minutes", in: 1...480)
+        try session.finish()
+        var unlock = securityDoc.table("unlock")
+        let failures = try unlock.int("max_failures", in: 1...100)
+        let lockMinutes = try unlock.int("lock_minutes", in: 1...1440)
+        try unlock.finish()
 
         var calendar = WorkingCalendar(region: region)
         // Base files (calendars/<region>-<year>.toml) first, then the local overrides that were asked for
@@ -141,7 +157,8 @@ extension Policies {
         return Policies(
             deadlines: deadlines, superviseOnReturn: superviseOnReturn, utcOffsetSeconds: offsetMinutes * 60,
             roles: roles, retentionClasses: classes, defaultRetention: RetentionClass(defaultClass),
-            assessment: assessment, calendar: calendar)
+            assessment: assessment, calendar: calendar, idleLockMinutes: idle, maxFailedUnlocks: failures,
+            lockMinutes: lockMinutes)
     }
 
     private static func loadRoles(_ doc: TOMLDocument) throws(CoreError) -> [Role: RolePolicy] {
