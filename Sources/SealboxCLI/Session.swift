@@ -28,7 +28,8 @@ struct ActorOptions: ParsableArguments {
         return try Passphrase.readFromTerminal(prompt: "passphrase for \(user): ")
     }
 
-    /// Opens the store and unlocks the acting user — or, inside `sealbox shell`, reuses the session's unlocked user.
+    /// Opens the store and unlocks the acting user, or reuses the unlocked user of a `sealbox shell`.
+    ///
     /// A `sensitive` step (granting keys, restricting a case) asks for the passphrase again even in a session.
     func unlock(sensitive: Bool = false) throws -> (Store, UnlockedUser) {
         if let session = ShellSession.active, session.user.id.rawValue == user {

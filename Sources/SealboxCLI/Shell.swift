@@ -5,8 +5,9 @@ internal import SealboxCrypto
 internal import SealboxStore
 import Synchronization
 
-/// The unlocked user of a `sealbox shell`, shared with the commands it runs. Dropped (and the keys freed and
-/// zeroed) on exit and after the idle time.
+/// The unlocked user of a `sealbox shell`, shared with the commands it runs.
+///
+/// Dropped (and the keys freed and zeroed) on exit and after the idle time.
 final class ShellSession: Sendable {
     let store: Store
     let user: UnlockedUser

@@ -256,8 +256,10 @@ extension Store {
 }
 
 extension Store {
-    /// Disables a user: they can no longer unlock, and their sealed copies of every group secret are deleted. Their
-    /// groups should then be rotated by a holder (`removeMember`), in case a copy was taken before.
+    /// Disables a user and deletes their sealed copies of every group secret.
+    ///
+    /// They can no longer unlock. Their groups should then be rotated by a holder (`removeMember`), in case a
+    /// copy was taken before.
     /// - Returns: the groups the user held, to rotate.
     /// - Throws: `StoreError.notPermitted` unless `admin` manages users.
     @discardableResult
