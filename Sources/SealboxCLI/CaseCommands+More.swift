@@ -153,6 +153,7 @@ extension CaseCommand {
                 "Cases due soon, overdue, with progress or sign-for overdue (M5.1.1); metadata and keys of the office.")
         @OptionGroup var actor: ActorOptions
         @Option(help: "The day to track on, YYYY-MM-DD (default today).") var on: String?
+        @Flag(help: "One JSON object per line.") var json = false
 
         func run() async throws {
             let (store, user) = try actor.unlock()
@@ -172,12 +173,21 @@ extension CaseCommand {
             do { items = try Tracking.attention(in: cases, on: today, policies: store.policies) } catch {
                 throw CLIError(.dataError, error.message)
             }
-            for item in items {
+            for item in items where json {
+                print(
+                    jsonLine([
+                        "number": item.number.description, "department": item.department.rawValue,
+                        "deadline": item.deadline.description, "working_days_left": "\(item.workingDaysLeft)",
+                        "flags": item.flags.map(\.rawValue).joined(separator: ","),
+                        "supervised": "\(item.isSupervised)",
+                    ]))
+            }
+            for item in items where !json {
                 print(
                     "\(item.number)\t\(item.department)\t\(item.deadline)\t\(item.workingDaysLeft) working days\t"
                         + item.flags.map(\.rawValue).joined(separator: ",") + (item.isSupervised ? "\tsupervised" : ""))
             }
-            if items.isEmpty { print("nothing needs attention on \(today)") }
+            if items.isEmpty && !json { print("nothing needs attention on \(today)") }
         }
     }
 
@@ -186,12 +196,15 @@ extension CaseCommand {
             abstract: "Find a repeat writer's letters (重復來信) by blind index; the value on standard input.")
         @OptionGroup var actor: ActorOptions
         @Option(help: "phone, email, id_number, ip.") var by: String = "phone"
+        @Flag(help: "One JSON object per line.") var json = false
 
         func run() async throws {
             guard let kind = BlindIndex.Kind(rawValue: by) else { throw CLIError(.usage, "unknown kind \(by)") }
             let value = try readStandardInput().trimmingCharacters(in: .whitespacesAndNewlines)
             let (store, user) = try actor.unlock()
-            for number in try storeCall({ try store.repeatWriters(value, kind: kind, by: user) }) { print(number) }
+            for number in try storeCall({ try store.repeatWriters(value, kind: kind, by: user) }) {
+                print(json ? jsonLine(["number": number.description]) : number.description)
+            }
         }
     }
 }

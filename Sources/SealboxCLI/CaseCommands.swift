@@ -32,6 +32,7 @@ struct CaseCommand: AsyncParsableCommand {
             Progress.self,
             Extension.self, Contribute.self, Feedback.self, Seal.self, Review.self, Reply.self, Satisfaction.self,
             Close.self, Restrict.self, Remind.self, Supervise.self, Track.self, Search.self, Show.self, List.self,
+            DocumentCommand.self,
         ])
 
     static func number(_ text: String) throws -> CaseNumber {
@@ -251,21 +252,44 @@ struct CaseCommand: AsyncParsableCommand {
         @OptionGroup var actor: ActorOptions
         @Option(help: "Only this status.") var status: String?
         @Option(help: "Only this department.") var department: String?
+        @Option(help: "Only cases due on or before this date, YYYY-MM-DD.") var dueBefore: String?
+        @Flag(help: "One JSON object per line.") var json = false
 
         func run() async throws {
+            var due: CivilDate?
+            if let dueBefore {
+                do { due = try CivilDate(parsing: dueBefore) } catch { throw CLIError(.usage, error.message) }
+            }
             let (store, user) = try actor.unlock()
             let summaries = try storeCall {
                 try store.list(
                     status: status.flatMap { CaseStatus(rawValue: $0) },
                     department: department.map { DepartmentID($0) },
                     by: user.actor)
-            }
+            }.filter { s in due.map { d in s.deadline.map { $0 <= d } ?? false } ?? true }
             for s in summaries {
-                print(
-                    "\(s.number)\t\(s.status.rawValue)\t\(s.priority.rawValue)\t\(s.leadDepartment?.rawValue ?? "-")\t"
-                        + "\(s.deadline?.description ?? "-")\t\(s.channel.rawValue)\(s.restricted ? "\trestricted" : "")"
-                )
+                if json {
+                    print(
+                        jsonLine([
+                            "number": s.number.description, "status": s.status.rawValue,
+                            "priority": s.priority.rawValue,
+                            "lead": s.leadDepartment?.rawValue ?? "", "deadline": s.deadline?.description ?? "",
+                            "channel": s.channel.rawValue, "restricted": "\(s.restricted)",
+                        ]))
+                } else {
+                    print(
+                        "\(s.number)\t\(s.status.rawValue)\t\(s.priority.rawValue)\t\(s.leadDepartment?.rawValue ?? "-")\t"
+                            + "\(s.deadline?.description ?? "-")\t\(s.channel.rawValue)\(s.restricted ? "\trestricted" : "")"
+                    )
+                }
             }
         }
     }
+}
+
+/// One JSON object with string values on one line (for `--json` listings).
+func jsonLine(_ fields: [String: String]) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return (try? encoder.encode(fields)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
 }

@@ -204,3 +204,34 @@ struct ShellCLITests {
         #expect(!bad.stdout.contains("granted office to handler"))
     }
 }
+
+/// Documents from templates and `--json` listings.
+struct DocumentCLITests {
+    @Test func slipAndReplyRenderFromTemplatesInBothLanguages() throws {
+        let dir = try CLITests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try SidePathCLITests.setUp(dir)
+        let n = try SidePathCLITests.register(dir, phone: "13900002222")
+        let slip = #"{"matter":"修補坑洞","requirements":"五日內修補"}"#
+        #expect(
+            try WorkflowCLITests.run(
+                ["case", "assign", n, "--lead", "transport", "--as", "clerk"], dir: dir, input: slip
+            ).status == 0)
+        let zh = try WorkflowCLITests.run(["case", "document", n, "--kind", "slip", "--as", "clerk"], dir: dir)
+        #expect(zh.status == 0 && zh.stdout.hasPrefix("市長信箱來信交辦單") && zh.stdout.contains("修補坑洞"))
+        #expect(zh.stdout.contains("辦理期限：2026-03-23"))
+        let en = try WorkflowCLITests.run(
+            ["case", "document", n, "--kind", "slip", "--lang", "en", "--as", "clerk"], dir: dir)
+        #expect(en.stdout.hasPrefix("Mayor's Mailbox Letter Assignment Slip"))
+        let early = try WorkflowCLITests.run(["case", "document", n, "--kind", "reply", "--as", "clerk"], dir: dir)
+        #expect(early.status == 65 && early.stderr.contains("nothing for a reply"))
+        #expect(
+            try WorkflowCLITests.run(["case", "document", n, "--kind", "poem", "--as", "clerk"], dir: dir).status == 64)
+        let json = try WorkflowCLITests.run(
+            ["case", "list", "--json", "--due-before", "2026-03-31", "--as", "clerk"], dir: dir)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: String]
+        #expect(object?["number"] == n && object?["status"] == "assigned")
+        let none = try WorkflowCLITests.run(["case", "list", "--due-before", "2026-03-20", "--as", "clerk"], dir: dir)
+        #expect(none.status == 0 && none.stdout.isEmpty)
+    }
+}
