@@ -82,7 +82,7 @@ extension Store {
             let transition: Transition
             switch Workflow.apply(.restrict, to: current, by: user.actor, at: now, policies: policies) {
             case .success(let t): transition = t
-            case .failure(let r): throw StoreError(.refused, r.reason, clause: r.clause)
+            case .failure(let r): throw StoreError(refusal: r)
             }
             let group = "restricted:\(number)"
             let members = try readers.map { ($0, try Self.user(db, $0).boxPublic) }

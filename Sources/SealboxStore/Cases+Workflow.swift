@@ -19,7 +19,7 @@ extension Store {
             let transition: Transition
             switch Workflow.apply(command, to: current, by: user.actor, at: now, policies: policies) {
             case .success(let t): transition = t
-            case .failure(let r): throw StoreError(.refused, r.reason, clause: r.clause)
+            case .failure(let r): throw StoreError(refusal: r)
             }
             let next = transition.letterCase
             try Self.writeMetadata(
@@ -68,6 +68,10 @@ extension Store {
     public func sealFeedback(_ number: CaseNumber, by head: UnlockedUser, at now: Timestamp) throws
         -> (LetterCase, [CaseEvent])
     {
+        // The role first: someone who may not seal learns nothing about the case's state.
+        guard let scope = policies.scope(of: head.actor, for: .sealFeedback), scope != .none else {
+            throw StoreError(.notPermitted, "\(head.id) has no role that grants case.feedback_seal")
+        }
         let input: Command.SealInput = try read { db in
             let (_, c) = try Self.loadForWrite(db, number, head)
             guard let department = head.department, let feedback = c.feedback else {

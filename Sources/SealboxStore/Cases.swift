@@ -145,7 +145,7 @@ extension Store {
             restricted: restrictedReaders != nil, by: actor, at: now, policies: policies)
         {
         case .success(let t): transition = t
-        case .failure(let r): throw StoreError(.refused, r.reason, clause: r.clause)
+        case .failure(let r): throw StoreError(refusal: r)
         }
         let key = SymmetricKey.generate()
         let office = try indexer.map { try Self.openGroupSecret(db, "office", for: $0) }

@@ -1,3 +1,5 @@
+public import SealboxCore
+
 /// The one error type of `SealboxStore`.
 ///
 /// Messages name no personal data and no bound SQL value; the SQLite result code is kept as a typed field.
@@ -49,4 +51,14 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+extension StoreError {
+    /// A workflow refusal: a role or scope refusal is `.notPermitted` (exit 77); a state or rule refusal `.refused`.
+    init(refusal r: Refusal) {
+        switch r.kind {
+        case .notPermitted, .outOfScope: self.init(.notPermitted, r.reason, clause: r.clause)
+        default: self.init(.refused, r.reason, clause: r.clause)
+        }
+    }
 }
