@@ -240,7 +240,9 @@ struct DocumentCLITests {
     }
 }
 
-/// The role matrix through the CLI: every role × read/write command × own / other department / restricted case.
+/// The role matrix through the CLI.
+///
+/// Every role × read/write command × own / other department / restricted case.
 /// Allowed where `Policies/roles.toml` allows, exit 77 everywhere else (65 where the state, not the role, refuses).
 struct RoleMatrixCLITests {
     @Test func rolesReachOnlyWhatTheyMay() throws {
