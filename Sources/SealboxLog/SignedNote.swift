@@ -23,7 +23,8 @@ public struct NoteVerifier: Sendable, Hashable, CustomStringConvertible {
     /// Parses the vkey text form, checking that the key id matches.
     /// - Throws: `LogError.malformed`.
     public init(parsing text: String) throws(LogError) {
-        let parts = text.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
+        // The name and the hex id hold no '+'; the base64 key may, so split twice only.
+        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3, let id = Hex.decode(parts[1]), id.count == 4, let raw = Base64.decode(parts[2]),
             raw.count == 33, raw[0] == 0x01, let key = try? SigningPublicKey(Array(raw[1...]))
         else { throw LogError(.malformed, "not an Ed25519 note verifier key") }

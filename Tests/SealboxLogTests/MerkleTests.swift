@@ -128,6 +128,14 @@ struct NoteTests {
         }
     }
 
+    /// Base64 keys often hold '+', the vkey separator: every one must parse back (found flaky before the fix).
+    @Test func verifierKeysRoundTripWhateverTheirBase64() throws {
+        for _ in 0..<200 {
+            let vkey = try NoteVerifier(name: "sealbox/user/x", key: SigningSecretKey.generate().publicKey)
+            #expect(try NoteVerifier(parsing: vkey.description) == vkey)
+        }
+    }
+
     @Test func checkpointsAndProofsRoundTrip() throws {
         let key = SigningSecretKey.generate()
         let vkey = try NoteVerifier(name: "sealbox/test", key: key.publicKey)

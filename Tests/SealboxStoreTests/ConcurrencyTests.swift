@@ -21,8 +21,8 @@ struct ConcurrencyTests {
             process.arguments = ["register-worker", f.store.path, policies, "500"]
             let out = f.folder.appendingPathComponent("out-\(i)")
             let err = f.folder.appendingPathComponent("err-\(i)")
-            FileManager.default.createFile(atPath: out.path, contents: nil)
-            FileManager.default.createFile(atPath: err.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
             process.standardOutput = try FileHandle(forWritingTo: out)
             process.standardError = try FileHandle(forWritingTo: err)
             try process.run()
