@@ -105,7 +105,10 @@ func readStandardInput() throws -> String {
     guard let text = String(data: data, encoding: .utf8) else {
         throw CLIError(.dataError, "standard input is not UTF-8")
     }
-    return text
+    // `echo` and editors end the text with a newline that is not part of it.
+    var trimmed = Substring(text)
+    while let last = trimmed.last, last.isNewline { trimmed.removeLast() }
+    return String(trimmed)
 }
 
 /// Decodes a JSON document from standard input.
