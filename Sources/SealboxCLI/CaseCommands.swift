@@ -49,11 +49,22 @@ struct CaseCommand: AsyncParsableCommand {
 
     struct Register: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Register a letter (M2.2) from JSON on standard input; prints its number.")
+            abstract:
+                "Register a letter (M2.2) from JSON on standard input, or with the hotline form; prints its number.")
         @OptionGroup var actor: ActorOptions
+        @Flag(help: "Ask for each field in turn (for a clerk on the phone), read it back, save on y.") var form = false
 
         func run() async throws {
-            let input = try decodeStandardInput(LetterInput.self, what: "the letter")
+            let input: LetterInput
+            if form {
+                guard let filled = try HotlineForm.run() else {
+                    print("not saved")
+                    return
+                }
+                input = filled
+            } else {
+                input = try decodeStandardInput(LetterInput.self, what: "the letter")
+            }
             guard let channel = Channel(rawValue: input.channel) else {
                 throw CLIError(.dataError, "unknown channel \(input.channel)")
             }

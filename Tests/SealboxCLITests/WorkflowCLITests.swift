@@ -332,3 +332,30 @@ struct RoleMatrixCLITests {
         print("role matrix through the CLI: \(cells) cells checked")
     }
 }
+
+/// The hotline form: prompts in order, validation as the clerk types, read-back, save only on `y`.
+struct HotlineFormCLITests {
+    @Test func formValidatesReadsBackAndSavesOnlyOnYes() throws {
+        let dir = try CLITests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try SidePathCLITests.setUp(dir)
+        // channel, name, contact (bad, then good), ID, subject (empty, then given), content, priority, save.
+        let answers = ["", "周九", "12", "13900000010", "", "", "公交改線", "公交改線後", "不方便", ".", "", "y"]
+        let saved = try WorkflowCLITests.run(
+            ["case", "register", "--form", "--as", "clerk"], dir: dir, input: answers.joined(separator: "\n") + "\n")
+        #expect(saved.status == 0, "\(saved.stderr)")
+        #expect(saved.stdout.contains("a phone number (7+ digits) or an e-mail address"))
+        #expect(saved.stdout.contains("a subject is needed (M2.2.1)"))
+        #expect(saved.stdout.contains("— read back —") && saved.stdout.contains("sender: 周九"))
+        #expect(saved.stdout.hasSuffix("2026-000001\n"))
+        let declined = try WorkflowCLITests.run(
+            ["case", "register", "--form", "--as", "clerk"], dir: dir,
+            input: ["", "周九", "13900000010", "", "s", "c", ".", "", "n"].joined(separator: "\n") + "\n")
+        #expect(declined.status == 0 && declined.stdout.hasSuffix("not saved\n"))
+        let abandoned = try WorkflowCLITests.run(
+            ["case", "register", "--form", "--as", "clerk"], dir: dir, input: "\n")
+        #expect(abandoned.status == 66)
+        let list = try WorkflowCLITests.run(["case", "list", "--as", "clerk"], dir: dir)
+        #expect(list.stdout.split(separator: "\n").count == 1)
+    }
+}
