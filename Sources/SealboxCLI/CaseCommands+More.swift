@@ -161,17 +161,11 @@ extension CaseCommand {
             do { today = try on.map { try CivilDate(parsing: $0) } ?? store.policies.localDate(Clock.now) } catch {
                 throw CLIError(.usage, "\(error)")
             }
-            let open = try storeCall { try store.list(by: user.actor) }.filter { $0.status.isWithDepartment }
-            var cases: [LetterCase] = []
-            for summary in open {
-                // Reading the whole case needs its key; cases this user cannot open are skipped, not guessed.
-                if let c = try? store.read(summary.number, purpose: "tracking", by: user, at: Clock.now) {
-                    cases.append(c)
-                }
-            }
             let items: [Tracking.Item]
-            do { items = try Tracking.attention(in: cases, on: today, policies: store.policies) } catch {
+            do { items = try store.track(on: today, by: user, at: Clock.now) } catch let error as CoreError {
                 throw CLIError(.dataError, error.message)
+            } catch {
+                throw CLIError.from(store: error)
             }
             for item in items where json {
                 print(

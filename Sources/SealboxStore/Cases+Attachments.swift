@@ -34,7 +34,7 @@ extension Store {
                 arguments: [number.description, position, bytes.count, Data(sealed)])
             try Self.writeMetadata(
                 db, c, sealed: try Self.sealDocument(c, key: key), indexPending: try Self.isIndexPending(db, number),
-                insert: false)
+                insert: false, policies: policies)
             try Self.appendEvent(
                 db,
                 CaseEvent(
@@ -93,7 +93,7 @@ extension Store {
                 arguments: [number.description])
             try Self.writeMetadata(
                 db, transition.letterCase, sealed: try Self.sealDocument(transition.letterCase, key: key),
-                indexPending: try Self.isIndexPending(db, number), insert: false)
+                indexPending: try Self.isIndexPending(db, number), insert: false, policies: policies)
             for event in transition.events { try Self.appendEvent(db, event) }
             try Self.signCheckpoint(db, by: user)
         }

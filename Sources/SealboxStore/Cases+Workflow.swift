@@ -25,7 +25,7 @@ extension Store {
             try Self.writeMetadata(
                 db, next, sealed: try Self.sealDocument(next, key: key),
                 indexPending: try Self.isIndexPending(db, number),
-                insert: false)
+                insert: false, policies: policies)
             let before = Set(current.activeSlip?.departments ?? [])
             let after = Set(next.activeSlip?.departments ?? [])
             for department in after.subtracting(before) {
@@ -193,5 +193,19 @@ extension Store {
                     receivedAt: Timestamp(secondsSinceEpoch: row["received_at"]), retention: row["retention"])
             }
         }
+    }
+}
+
+extension Store {
+    /// The cases that need attention on `today` (M5.1.1): the open cases this user can open, flagged by
+    /// `Tracking.attention`. Cases the user holds no key for are skipped, not guessed.
+    /// - Throws: `StoreError.notPermitted` without `case.read_metadata`; `CoreError` when a date has no calendar.
+    public func track(on today: CivilDate, by user: UnlockedUser, at now: Timestamp) throws -> [Tracking.Item] {
+        let open = try list(by: user.actor).filter { $0.status.isWithDepartment }
+        var cases: [LetterCase] = []
+        for summary in open {
+            if let c = try? read(summary.number, purpose: "tracking", by: user, at: now) { cases.append(c) }
+        }
+        return try Tracking.attention(in: cases, on: today, policies: policies)
     }
 }

@@ -74,9 +74,13 @@ extension Store {
         return try CaseNumber(year: year, serial: serial ?? 0)
     }
 
-    static func writeMetadata(_ db: Database, _ c: LetterCase, sealed: [UInt8], indexPending: Bool, insert: Bool) throws
-    {
+    static func writeMetadata(
+        _ db: Database, _ c: LetterCase, sealed: [UInt8], indexPending: Bool, insert: Bool, policies: Policies
+    ) throws {
+        let tracking = Tracking.Inputs(c, policies: policies)
         let args: StatementArguments = [
+            tracking?.signForDue.description, tracking?.leadSignedFor ?? false, tracking?.lastProgress.description,
+            tracking?.isSupervised ?? false,
             c.letter.channel.rawValue, c.letter.receivedAt.secondsSinceEpoch, c.registeredAt.secondsSinceEpoch,
             c.category, c.priority.rawValue, c.status.rawValue, c.isRestricted, c.leadDepartment?.rawValue,
             c.deadline?.description, c.retention.name, indexPending, Data(sealed), c.number.description,
@@ -84,14 +88,16 @@ extension Store {
         if insert {
             try db.execute(
                 sql: """
-                    INSERT INTO cases(channel, received_at, registered_at, category, priority, status, restricted,
+                    INSERT INTO cases(sign_for_due, lead_signed_for, last_progress, supervised,
+                    channel, received_at, registered_at, category, priority, status, restricted,
                     lead_department, deadline, retention, index_pending, sealed_document, number, year, serial)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(c.number.year), \(c.number.serial))
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(c.number.year), \(c.number.serial))
                     """, arguments: args)
         } else {
             try db.execute(
                 sql: """
-                    UPDATE cases SET channel = ?, received_at = ?, registered_at = ?, category = ?, priority = ?,
+                    UPDATE cases SET sign_for_due = ?, lead_signed_for = ?, last_progress = ?, supervised = ?,
+                    channel = ?, received_at = ?, registered_at = ?, category = ?, priority = ?,
                     status = ?, restricted = ?, lead_department = ?, deadline = ?, retention = ?, index_pending = ?,
                     sealed_document = ? WHERE number = ?
                     """, arguments: args)
@@ -151,7 +157,7 @@ extension Store {
         let office = try indexer.map { try Self.openGroupSecret(db, "office", for: $0) }
         try Self.writeMetadata(
             db, transition.letterCase, sealed: try Self.sealDocument(transition.letterCase, key: key),
-            indexPending: office == nil, insert: true)
+            indexPending: office == nil, insert: true, policies: policies)
         if let office { try Self.writeIndex(db, number, letter.sender, office: office.box) }
         if let readers = restrictedReaders {
             let members = try readers.map { ($0, try Self.user(db, $0).boxPublic) }

@@ -122,6 +122,15 @@ enum Schema {
             }
             try Store.setMeta(db, "log_frontier", frontier.encoded)
         }
+        migrator.registerMigration("v4-tracking") { db in
+            // Tracking metadata in clear (no personal data), so tracking opens no case.
+            try db.alter(table: "cases") { t in
+                t.add(column: "sign_for_due", .text)
+                t.add(column: "lead_signed_for", .boolean).notNull().defaults(to: false)
+                t.add(column: "last_progress", .text)
+                t.add(column: "supervised", .boolean).notNull().defaults(to: false)
+            }
+        }
         return migrator
     }
 }

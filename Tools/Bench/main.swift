@@ -112,4 +112,5 @@ if suites.first == "register-worker" {
     if suites.isEmpty || suites.contains("store") { try benchStore() }
     if suites.contains("parts") { try benchParts() }
     if suites.isEmpty || suites.contains("log") { try benchLog() }
+    if suites.isEmpty || suites.contains("cli") { try benchCLI() }
 }

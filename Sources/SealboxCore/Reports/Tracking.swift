@@ -30,36 +30,83 @@ public enum Tracking {
         public var isSupervised: Bool
     }
 
+    /// What tracking needs of a case: workflow metadata only, no personal data, so the store can keep it in clear
+    /// and track without opening any case.
+    public struct Inputs: Sendable, Equatable {
+        public var number: CaseNumber
+        public var status: CaseStatus
+        public var priority: Priority
+        public var lead: DepartmentID
+        public var deadline: CivilDate
+        public var signForDue: CivilDate
+        public var leadSignedFor: Bool
+        /// The last progress report's local date, or the slip's issue date.
+        public var lastProgress: CivilDate
+        public var isSupervised: Bool
+
+        /// Creates inputs.
+        public init(
+            number: CaseNumber, status: CaseStatus, priority: Priority, lead: DepartmentID, deadline: CivilDate,
+            signForDue: CivilDate, leadSignedFor: Bool, lastProgress: CivilDate, isSupervised: Bool
+        ) {
+            self.number = number
+            self.status = status
+            self.priority = priority
+            self.lead = lead
+            self.deadline = deadline
+            self.signForDue = signForDue
+            self.leadSignedFor = leadSignedFor
+            self.lastProgress = lastProgress
+            self.isSupervised = isSupervised
+        }
+
+        /// The inputs of an assigned case, or `nil` when it has no active slip.
+        public init?(_ c: LetterCase, policies: Policies) {
+            guard let slip = c.activeSlip else { return nil }
+            let last = c.progress.last.map { policies.localDate($0.at) } ?? policies.localDate(slip.issuedAt)
+            self.init(
+                number: c.number, status: c.status, priority: c.priority, lead: slip.lead, deadline: slip.deadline,
+                signForDue: slip.signForDue, leadSignedFor: c.hasSignedFor(slip.lead), lastProgress: last,
+                isSupervised: !c.openSupervisions.isEmpty)
+        }
+    }
+
     /// The cases that need attention on `today`, most urgent first.
     /// - Throws: `CoreError.calendarYearMissing` when a date has no calendar.
     public static func attention(in cases: [LetterCase], on today: CivilDate, policies: Policies) throws(CoreError)
         -> [Item]
     {
+        try attention(cases.compactMap { Inputs($0, policies: policies) }, on: today, policies: policies)
+    }
+
+    /// The same, from tracking inputs alone (no case opened).
+    /// - Throws: `CoreError.calendarYearMissing` when a date has no calendar.
+    public static func attention(_ inputs: [Inputs], on today: CivilDate, policies: Policies) throws(CoreError)
+        -> [Item]
+    {
         var items: [Item] = []
-        for c in cases where c.status.isWithDepartment {
-            guard let slip = c.activeSlip else { continue }
-            let calendar = policies.calendar
+        let calendar = policies.calendar
+        for c in inputs where c.status.isWithDepartment {
             let left =
-                slip.deadline >= today
-                ? try calendar.workingDays(from: today, to: slip.deadline)
-                : -(try calendar.workingDays(from: slip.deadline, to: today))
+                c.deadline >= today
+                ? try calendar.workingDays(from: today, to: c.deadline)
+                : -(try calendar.workingDays(from: c.deadline, to: today))
             var flags: [Flag] = []
-            if !c.hasSignedFor(slip.lead) && today > slip.signForDue { flags.append(.signForOverdue) }
-            if today > slip.deadline {
+            if !c.leadSignedFor && today > c.signForDue { flags.append(.signForOverdue) }
+            if today > c.deadline {
                 flags.append(.overdue)
             } else if left <= policies.deadlines.reminderLead {
                 flags.append(.dueSoon)
             }
-            if c.priority == .urgent && c.hasSignedFor(slip.lead) {
-                let last = c.progress.last.map { policies.localDate($0.at) } ?? policies.localDate(slip.issuedAt)
-                let since = try calendar.workingDays(from: last, to: today)
+            if c.priority == .urgent && c.leadSignedFor {
+                let since = try calendar.workingDays(from: c.lastProgress, to: today)
                 if since > policies.deadlines.urgentProgressEvery { flags.append(.progressOverdue) }
             }
             guard !flags.isEmpty else { continue }
             items.append(
                 Item(
-                    number: c.number, department: slip.lead, deadline: slip.deadline, workingDaysLeft: left,
-                    flags: flags, isSupervised: !c.openSupervisions.isEmpty))
+                    number: c.number, department: c.lead, deadline: c.deadline, workingDaysLeft: left, flags: flags,
+                    isSupervised: c.isSupervised))
         }
         return items.sorted { ($0.workingDaysLeft, $0.number) < ($1.workingDaysLeft, $1.number) }
     }
