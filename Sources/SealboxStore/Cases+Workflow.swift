@@ -197,15 +197,37 @@ extension Store {
 }
 
 extension Store {
-    /// The cases that need attention on `today` (M5.1.1): the open cases this user can open, flagged by
-    /// `Tracking.attention`. Cases the user holds no key for are skipped, not guessed.
+    /// The cases that need attention on `today` (M5.1.1), from the clear tracking metadata.
+    ///
+    /// No case is opened, so tracking needs no key and logs no read.
     /// - Throws: `StoreError.notPermitted` without `case.read_metadata`; `CoreError` when a date has no calendar.
     public func track(on today: CivilDate, by user: UnlockedUser, at now: Timestamp) throws -> [Tracking.Item] {
-        let open = try list(by: user.actor).filter { $0.status.isWithDepartment }
-        var cases: [LetterCase] = []
-        for summary in open {
-            if let c = try? read(summary.number, purpose: "tracking", by: user, at: now) { cases.append(c) }
+        guard policies.scope(of: user.actor, for: .readMetadata) != nil else {
+            throw StoreError(.notPermitted, "\(user.id) may not track cases")
         }
-        return try Tracking.attention(in: cases, on: today, policies: policies)
+        let inputs: [Tracking.Inputs] = try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT number, status, priority, lead_department, deadline, sign_for_due, lead_signed_for,
+                    last_progress, supervised FROM cases
+                    WHERE status IN ('assigned', 'accepted', 'in_progress', 'returned') AND deadline IS NOT NULL
+                    ORDER BY year, serial
+                    """
+            ).map { row in
+                let deadline: String = row["deadline"]
+                return Tracking.Inputs(
+                    number: try CaseNumber(parsing: row["number"] as String),
+                    status: CaseStatus(rawValue: row["status"]) ?? .assigned,
+                    priority: Priority(rawValue: row["priority"]) ?? .general,
+                    lead: DepartmentID((row["lead_department"] as String?) ?? ""),
+                    deadline: try CivilDate(parsing: deadline),
+                    signForDue: try CivilDate(parsing: (row["sign_for_due"] as String?) ?? deadline),
+                    leadSignedFor: row["lead_signed_for"],
+                    lastProgress: try CivilDate(parsing: (row["last_progress"] as String?) ?? deadline),
+                    isSupervised: row["supervised"])
+            }
+        }
+        return try Tracking.attention(inputs, on: today, policies: policies)
     }
 }

@@ -130,6 +130,7 @@ enum Schema {
                 t.add(column: "last_progress", .text)
                 t.add(column: "supervised", .boolean).notNull().defaults(to: false)
             }
+            try db.create(index: "cases_status", on: "cases", columns: ["status"])
         }
         return migrator
     }
