@@ -359,3 +359,43 @@ struct HotlineFormCLITests {
         #expect(list.stdout.split(separator: "\n").count == 1)
     }
 }
+
+/// Refusals leave the store unchanged: each a one-line error with its exit code, and no event written.
+struct RefusalCLITests {
+    @Test func refusalsAreOneLineWithTheirCodeAndChangeNothing() throws {
+        let dir = try CLITests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try SidePathCLITests.setUp(dir)
+        let n = try SidePathCLITests.register(dir, phone: "13900007777")
+        func eventCount() throws -> Int {
+            try WorkflowCLITests.run(["audit", "log"], dir: dir).stdout.split(separator: "\n").count
+        }
+        let before = try eventCount()
+        let cases: [([String], String, Int32)] = [
+            (["case", "show", "2026-009999", "--purpose", "x", "--as", "clerk"], "", 66),  // unknown case
+            (["case", "show", "2026-1", "--purpose", "x", "--as", "clerk"], "", 64),  // malformed number
+            (["case", "register", "--as", "clerk"], "{", 65),  // malformed JSON
+            (["case", "progress", n, "--expected", "2026-02-30", "--as", "clerk"], "x", 64),  // invalid date
+            (["case", "review", n, "--approve", "--as", "reviewer"], "", 65),  // no sealed feedback
+            (["case", "seal", n, "--as", "head"], "", 77),  // not assigned to transport: no key
+            (["case", "close", n, "--as", "clerk"], "", 65),  // not answered
+        ]
+        for (args, input, code) in cases {
+            let out = try WorkflowCLITests.run(args, dir: dir, input: input)
+            #expect(out.status == code, "\(args): \(out.stderr)")
+            #expect(out.stderr.split(separator: "\n").count == 1, "\(args)")
+            #expect(out.stderr.hasPrefix("sealbox: error:") && !out.stderr.contains("錢七"))
+        }
+        // Reads are logged (the failed ones are not); nothing else changed.
+        #expect(try eventCount() == before)
+        // Five wrong passphrases lock the account (75, try again later), logged.
+        for _ in 0..<5 {
+            #expect(
+                try WorkflowCLITests.run(["case", "list", "--as", "clerk"], dir: dir, passphrase: "bad").status == 77)
+        }
+        let locked = try WorkflowCLITests.run(["case", "list", "--as", "clerk"], dir: dir)
+        #expect(locked.status == 75 && locked.stderr.contains("locked"))
+        let log = try WorkflowCLITests.run(["audit", "log", "--kind", "user.locked"], dir: dir)
+        #expect(log.stdout.contains("clerk"))
+    }
+}
