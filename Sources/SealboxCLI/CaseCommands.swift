@@ -252,8 +252,7 @@ struct CaseCommand: AsyncParsableCommand {
             let (store, user) = try actor.unlock()
             let n = try CaseCommand.number(number)
             // Revealing a restricted sender is a sensitive step: inside a session it asks for the passphrase again.
-            let summary = try storeCall { try store.list(by: user.actor) }.first { $0.number == n }
-            if summary?.restricted == true { _ = try actor.unlock(sensitive: true) }
+            if try storeCall({ try store.isRestricted(n) }) { _ = try actor.unlock(sensitive: true) }
             let c = try storeCall { try store.read(n, purpose: purpose, by: user, at: Clock.now) }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

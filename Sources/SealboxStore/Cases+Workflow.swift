@@ -231,3 +231,16 @@ extension Store {
         return try Tracking.attention(inputs, on: today, policies: policies)
     }
 }
+
+extension Store {
+    /// Whether a case is restricted (M6.2.2), from its clear metadata.
+    ///
+    /// Lets the CLI ask for the passphrase again before revealing a restricted sender; `false` for an unknown case
+    /// (the read then reports it).
+    public func isRestricted(_ number: CaseNumber) throws -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT restricted FROM cases WHERE number = ?", arguments: [number.description])
+                ?? false
+        }
+    }
+}
