@@ -157,10 +157,7 @@ extension CaseCommand {
 
         func run() async throws {
             let (store, user) = try actor.unlock()
-            let today: CivilDate
-            do { today = try on.map { try CivilDate(parsing: $0) } ?? store.policies.localDate(Clock.now) } catch {
-                throw CLIError(.usage, "\(error)")
-            }
+            let today = try on.map(parseDate) ?? store.policies.localDate(Clock.now)
             let items: [Tracking.Item]
             do { items = try store.track(on: today, by: user, at: Clock.now) } catch let error as CoreError {
                 throw CLIError(.dataError, error.message)

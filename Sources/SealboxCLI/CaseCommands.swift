@@ -140,10 +140,7 @@ struct CaseCommand: AsyncParsableCommand {
 
         func run() async throws {
             let note = try readStandardInput()
-            var date: CivilDate?
-            if let expected {
-                do { date = try CivilDate(parsing: expected) } catch { throw CLIError(.usage, error.message) }
-            }
+            let date = try expected.map(parseDate)
             try CaseCommand.apply(.reportProgress(note: Personal(note), expectedCompletion: date), number, actor)
         }
     }
@@ -269,10 +266,7 @@ struct CaseCommand: AsyncParsableCommand {
         @Flag(help: "One JSON object per line.") var json = false
 
         func run() async throws {
-            var due: CivilDate?
-            if let dueBefore {
-                do { due = try CivilDate(parsing: dueBefore) } catch { throw CLIError(.usage, error.message) }
-            }
+            let due = try dueBefore.map(parseDate)
             let (store, user) = try actor.unlock()
             let summaries = try storeCall {
                 try store.list(

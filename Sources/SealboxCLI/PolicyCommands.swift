@@ -61,8 +61,7 @@ struct DeadlineCommand: AsyncParsableCommand {
 
     func run() async throws {
         let p = try PolicyLoading.load(policies)
-        let start: CivilDate
-        do { start = try CivilDate(parsing: from) } catch { throw CLIError(.usage, error.message) }
+        let start = try parseDate(from)
         let count = days ?? (urgent ? p.deadlines.urgent : p.deadlines.general)
         do {
             print(try p.calendar.adding(workingDays: count, to: start))

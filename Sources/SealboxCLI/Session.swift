@@ -119,3 +119,8 @@ func decodeStandardInput<T: Decodable>(_ type: T.Type, what: String) throws -> T
         throw CLIError(.dataError, "\(what) on standard input is not valid JSON for this command")
     }
 }
+
+/// Parses a `YYYY-MM-DD` option; a bad date is a usage error (exit 64).
+func parseDate(_ text: String) throws -> CivilDate {
+    do { return try CivilDate(parsing: text) } catch { throw CLIError(.usage, error.message) }
+}
