@@ -37,7 +37,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Verify the tamper-evident log, keep checkpoints, prove events (no secret key needed).",
-        subcommands: [Verify.self, CheckpointCommand.self, Prove.self, Log.self, Trust.self])
+        subcommands: [Verify.self, CheckpointCommand.self, Consistency.self, Prove.self, Log.self, Trust.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -78,6 +78,34 @@ struct AuditCommand: AsyncParsableCommand {
                 throw CLIError(.noInput, "the log has no signed checkpoint yet")
             }
             print(note.serialised, terminator: "")
+        }
+    }
+
+    struct Consistency: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prove (RFC 9162 §2.1.4) that the latest checkpoint extends one you saved; exit 65 if not.")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "A checkpoint saved earlier with `sealbox audit checkpoint`.") var since: String
+
+        func run() async throws {
+            let saved: Checkpoint
+            do { saved = try Checkpoint(parsing: SignedNote(parsing: readText(since)).text) } catch {
+                throw CLIError(.dataError, "\(since) is not a signed checkpoint")
+            }
+            let (latest, proof) = try storeCall { try options.open().consistencyProof(from: saved.size) }
+            let current = try Checkpoint(parsing: latest.text)
+            for hash in proof { print(Data(hash).base64EncodedString()) }
+            guard
+                current.origin == saved.origin,
+                Merkle.verifyConsistency(
+                    first: saved.size, second: current.size, firstRoot: saved.root, secondRoot: current.root,
+                    proof: proof)
+            else {
+                throw CLIError(
+                    .dataError,
+                    "the log at \(current.size) events is not an extension of your checkpoint at \(saved.size)")
+            }
+            print("consistent: \(saved.size) → \(current.size) events (\(proof.count) hashes)")
         }
     }
 

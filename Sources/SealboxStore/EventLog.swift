@@ -192,3 +192,33 @@ public struct LoggedEvent: Sendable, Equatable {
         EventLeaf.text(sequence: sequence, at: at, actor: actor, kind: kind, caseNumber: caseNumber, details: details)
     }
 }
+
+extension Store {
+    /// An RFC 9162 consistency proof from a saved checkpoint's size to the latest signed checkpoint, built from the
+    /// recorded leaf hashes; the caller verifies it against both signed roots, so nothing is taken on trust.
+    /// - Returns: the latest signed checkpoint and the proof.
+    /// - Throws: `StoreError.notFound` when there is no checkpoint at least that large.
+    public func consistencyProof(from size: Int) throws -> (latest: SignedNote, proof: [Merkle.Hash]) {
+        try read { db in
+            guard let note = try String.fetchOne(db, sql: "SELECT note FROM checkpoints ORDER BY id DESC LIMIT 1")
+            else {
+                throw StoreError(.notFound, "the log has no signed checkpoint yet")
+            }
+            let latest = try SignedNote(parsing: note)
+            let checkpoint = try Checkpoint(parsing: latest.text)
+            guard size >= 0, size <= checkpoint.size else {
+                throw StoreError(
+                    .notFound, "the latest checkpoint (size \(checkpoint.size)) is older than size \(size)")
+            }
+            var leaves: [Merkle.Hash] = []
+            let cursor = try Data.fetchCursor(
+                db, sql: "SELECT leaf_hash FROM events WHERE sequence <= ? ORDER BY sequence",
+                arguments: [checkpoint.size])
+            while let leaf = try cursor.next() { leaves.append(Array(leaf)) }
+            guard leaves.count == checkpoint.size else {
+                throw StoreError(.corrupted, "the log has fewer events than its checkpoint; run sealbox audit verify")
+            }
+            return (latest, Merkle.consistencyProof(size, leaves[...]))
+        }
+    }
+}

@@ -55,8 +55,23 @@ struct AuditCLITests {
         for text in [verify.stdout, proof.stdout, log.stdout, checkpoint.stdout] {
             #expect(!text.contains("王小明") && !text.contains("13500000000") && !text.contains("噪音"))
         }
+        // Consistency (RFC 9162 §2.1.4) from the saved checkpoint to the latest, after more work.
+        let store = try Store(path: path, policies: PolicyFiles.load(folder: Self.policies))
+        let pass = SecureBytes(copying: Array("pw".utf8))
+        let clerk = try store.unlock("clerk", passphrase: pass, at: Timestamp(secondsSinceEpoch: 1_772_413_300))
+        _ = try store.read(
+            try CaseNumber(parsing: "2026-000001"), purpose: "more", by: clerk,
+            at: Timestamp(secondsSinceEpoch: 1_772_413_300))
+        let consistent = try CLITests.sealbox(["audit", "consistency", "--since", savedPath] + common)
+        #expect(consistent.status == 0, "\(consistent.stderr)")
+        #expect(consistent.stdout.contains("consistent:"))
         // Tamper: the auditor sees exit 65 and the problem named.
         let pool = try DatabasePool(path: path)
+        try pool.write { db in
+            try db.execute(sql: "UPDATE events SET leaf_hash = zeroblob(32) WHERE sequence = 2")
+        }
+        let rewritten = try CLITests.sealbox(["audit", "consistency", "--since", savedPath] + common)
+        #expect(rewritten.status == 65 && rewritten.stderr.contains("not an extension"))
         try pool.write { db in try db.execute(sql: "UPDATE events SET kind = 'case.nothing' WHERE sequence = 3") }
         let broken = try CLITests.sealbox(["audit", "verify", "--trust", trustPath] + common)
         #expect(broken.status == 65)
