@@ -85,6 +85,8 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(name: "SealboxLogTests", dependencies: ["SealboxLog", "SealboxCrypto"], swiftSettings: upcoming),
         .testTarget(
+            name: "SealboxArchiveTests", dependencies: ["SealboxArchive", "SealboxCrypto"], swiftSettings: upcoming),
+        .testTarget(
             name: "SealboxStoreTests",
             dependencies: [
                 "SealboxStore", "SealboxCore", "SealboxCrypto", .product(name: "GRDB", package: "GRDB.swift"),

@@ -112,6 +112,15 @@ extension FileStreams {
         try writer.sync()
     }
 
+    /// Flushes a written file to stable storage (`fsync`).
+    /// - Throws: `CryptoError.io` when it cannot be opened or synced.
+    public static func sync(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CryptoError(.io, "cannot open \(path) to sync it") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw CryptoError(.io, "cannot sync \(path)") }
+    }
+
     /// Writes secret bytes to standard output (a recovery key shown once), with no `String` copy.
     public static func writeStandardOutput(_ secret: SecureBytes) {
         secret.withUnsafeBytes { _ = Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }

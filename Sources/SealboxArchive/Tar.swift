@@ -1,0 +1,154 @@
+internal import CArchive
+import SealboxCrypto
+
+/// The one error type of `SealboxArchive`.
+public struct ArchiveError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What failed.
+    public enum Code: String, Sendable {
+        /// libarchive could not read or write.
+        case io
+        /// An entry of an untrusted tar is refused (absolute path, `..`, link, device, oversized).
+        case unsafeEntry = "unsafe_entry"
+        /// The bag does not verify.
+        case invalidBag = "invalid_bag"
+    }
+
+    /// The kind.
+    public let code: Code
+    /// A one-line message naming the file and what is wrong.
+    public let message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// Writes a pax tar with libarchive, entry by entry, streaming file contents in blocks (constant memory).
+public final class TarWriter {
+    private let handle: OpaquePointer
+    private let path: String
+    private let mtime: Int
+
+    /// Creates `path` (truncating) as a pax tar.
+    /// - Throws: `ArchiveError.io` when the file cannot be created.
+    public init(path: String, modificationTime: Int) throws {
+        ArchiveLibrary.prepareLocale()
+        guard let a = archive_write_new() else { throw ArchiveError(.io, "libarchive: out of memory") }
+        handle = a
+        self.path = path
+        mtime = modificationTime
+        guard archive_write_set_format_pax_restricted(a) == ARCHIVE_OK,
+            archive_write_open_filename(a, path) == ARCHIVE_OK
+        else { throw ArchiveError(.io, "cannot create \(path): \(Self.message(a))") }
+    }
+
+    deinit { archive_write_free(handle) }
+
+    static func message(_ a: OpaquePointer) -> String {
+        archive_error_string(a).map { String(cString: $0) } ?? "unknown libarchive error"
+    }
+
+    private func header(_ name: String, size: Int) throws {
+        guard let entry = archive_entry_new() else { throw ArchiveError(.io, "libarchive: out of memory") }
+        defer { archive_entry_free(entry) }
+        archive_entry_set_pathname_utf8(entry, name)
+        archive_entry_set_size(entry, Int64(size))
+        archive_entry_set_filetype(entry, sealbox_ae_ifreg())
+        archive_entry_set_perm(entry, 0o644)
+        archive_entry_set_mtime(entry, mtime, 0)
+        guard archive_write_header(handle, entry) == ARCHIVE_OK else {
+            throw ArchiveError(.io, "cannot write the header of \(name): \(Self.message(handle))")
+        }
+    }
+
+    private func data(_ bytes: UnsafeRawBufferPointer, _ name: String) throws {
+        guard bytes.count > 0 else { return }
+        guard archive_write_data(handle, bytes.baseAddress, bytes.count) == bytes.count else {
+            throw ArchiveError(.io, "cannot write \(name): \(Self.message(handle))")
+        }
+    }
+
+    /// Adds a file whose bytes are in memory.
+    public func add(_ name: String, bytes: [UInt8]) throws {
+        try header(name, size: bytes.count)
+        try bytes.withUnsafeBytes { try data($0, name) }
+    }
+
+    /// Adds a file of `size` bytes produced block by block by `produce`, which calls its argument for each block.
+    public func add(
+        _ name: String, size: Int, produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws {
+        try header(name, size: size)
+        var written = 0
+        try produce { block in
+            written += block.count
+            try data(block, name)
+        }
+        guard written == size else { throw ArchiveError(.io, "\(name): wrote \(written) bytes, announced \(size)") }
+    }
+
+    /// Finishes the archive and flushes it to disk.
+    /// - Throws: `ArchiveError.io`.
+    public func close() throws {
+        guard archive_write_close(handle) == ARCHIVE_OK else {
+            throw ArchiveError(.io, "cannot finish \(path): \(Self.message(handle))")
+        }
+        try FileStreams.sync(path: path)
+    }
+}
+
+/// Reads an untrusted tar without extracting it: regular files only, relative paths without `..`, a size cap.
+public enum TarReader {
+    /// Calls `visit` for each entry with its name and size and a function that yields its content block by block.
+    /// - Throws: `ArchiveError.unsafeEntry` for an absolute path, `..`, a link, a device or an oversized entry;
+    ///   `.io` when the tar is damaged; what `visit` throws.
+    public static func forEachEntry(
+        ofFile path: String, maxEntryBytes: Int = 1 << 40,
+        _ visit: (_ name: String, _ size: Int, _ read: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
+            -> Void
+    ) throws {
+        ArchiveLibrary.prepareLocale()
+        guard let a = archive_read_new() else { throw ArchiveError(.io, "libarchive: out of memory") }
+        defer { archive_read_free(a) }
+        archive_read_support_format_tar(a)
+        guard archive_read_open_filename(a, path, 64 * 1024) == ARCHIVE_OK else {
+            throw ArchiveError(.io, "cannot open \(path): \(TarWriter.message(a))")
+        }
+        var entry: OpaquePointer?
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let status = archive_read_next_header(a, &entry)
+            if status == ARCHIVE_EOF { return }
+            guard status == ARCHIVE_OK, let entry else {
+                throw ArchiveError(.io, "\(path) is damaged: \(TarWriter.message(a))")
+            }
+            let name = archive_entry_pathname_utf8(entry).map { String(cString: $0) } ?? ""
+            let parts = name.split(separator: "/", omittingEmptySubsequences: false)
+            guard !name.isEmpty, !name.hasPrefix("/"), !parts.contains(".."), !parts.contains("") else {
+                throw ArchiveError(.unsafeEntry, "refused entry '\(name)': absolute, empty or '..' path")
+            }
+            guard archive_entry_filetype(entry) == sealbox_ae_ifreg() else {
+                throw ArchiveError(
+                    .unsafeEntry, "refused entry '\(name)': not a regular file (link, directory or device)")
+            }
+            let size = Int(archive_entry_size(entry))
+            guard size >= 0, size <= maxEntryBytes else {
+                throw ArchiveError(.unsafeEntry, "refused entry '\(name)': \(size) bytes is over the limit")
+            }
+            try visit(name, size) { consume in
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
+                    if n == 0 { break }
+                    guard n > 0 else {
+                        throw ArchiveError(.io, "\(path): cannot read \(name): \(TarWriter.message(a))")
+                    }
+                    try buffer.withUnsafeBytes { try consume(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import SealboxArchive
+import SealboxCrypto
+import Testing
+
+/// BagIt bags in pax tars: written by Sealbox, checked by `tar`, the `bagit` validator and `minisign`, and by
+/// Sealbox's streaming verifier, which refuses every tampering and every unsafe entry.
+struct BagTests {
+    static func tool(_ name: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let path = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    @discardableResult
+    static func run(_ tool: String, _ args: [String], in dir: URL) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = args
+        p.currentDirectoryURL = dir
+        let log = dir.appendingPathComponent("tool-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        p.standardOutput = handle
+        p.standardError = handle
+        try p.run()
+        p.waitUntilExit()
+        try handle.close()
+        return (p.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
+    }
+
+    static func folder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sealbox-bag-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static let big = (0..<((1 << 20) + 1)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+
+    /// Writes a two-file bag; returns its tar path and the signing key.
+    static func makeBag(in dir: URL, signer: Minisign.SecretKey) throws -> (String, String) {
+        let path = dir.appendingPathComponent("2026-000123.tar").path
+        let bag = try BagWriter(path: path, bagName: "2026-000123", modificationTime: 1_772_413_200)
+        try bag.addPayload("metadata.json", bytes: Array(#"{"number":"2026-000123"}"#.utf8))
+        try bag.addPayload("letter.json.age", size: big.count) { emit in
+            try big.withUnsafeBytes { b in
+                var offset = 0
+                while offset < b.count {
+                    let end = min(offset + 10_000, b.count)
+                    try emit(UnsafeRawBufferPointer(rebasing: b[offset..<end]))
+                    offset = end
+                }
+            }
+        }
+        let digest = try bag.finish(
+            info: [("Source-Organization", "Sealbox test"), ("External-Identifier", "2026-000123")],
+            baggingDate: "2026-03-02", signer: signer, trustedComment: "Sealbox-Sequence: 1")
+        return (path, digest)
+    }
+
+    @Test func aBagVerifiesHereAndWithTheStandardTools() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = Minisign.SecretKey(key: .generate())
+        let (path, digest) = try Self.makeBag(in: dir, signer: key)
+        let report = try BagVerifier.verify(path: path, trusting: key.publicKey)
+        #expect(report.isValid, "\(report.problems)")
+        #expect(report.name == "2026-000123" && report.tagManifestDigest == digest)
+        #expect(report.info["Payload-Oxum"] == "\(Self.big.count + 24).2")
+        guard let tar = Self.tool("tar") else {
+            print("bag interop: tar not found; skipped")
+            return
+        }
+        #expect(try Self.run(tar, ["-xf", path], in: dir).0 == 0)
+        let bagDir = dir.appendingPathComponent("2026-000123")
+        if let python = Self.tool("python3"), try Self.run(python, ["-c", "import bagit"], in: dir).0 == 0 {
+            let (status, output) = try Self.run(python, ["-m", "bagit", "--validate", bagDir.path], in: dir)
+            #expect(status == 0, "bagit validator: \(output)")
+        } else {
+            print("bag interop: the python bagit module is not installed; skipped (Tools/test installs it)")
+        }
+        if let minisign = Self.tool("minisign") {
+            try Array(key.publicKey.fileText.utf8).withUnsafeBytes {
+                try Data($0).write(to: dir.appendingPathComponent("archive.pub"))
+            }
+            let (status, output) = try Self.run(
+                minisign, ["-V", "-p", "archive.pub", "-m", "2026-000123/tagmanifest-sha512.txt"], in: dir)
+            #expect(status == 0, "minisign: \(output)")
+        }
+        // sha512sum agrees with the manifest.
+        if let sha = Self.tool("sha512sum") {
+            let (status, output) = try Self.run(sha, ["-c", "manifest-sha512.txt"], in: bagDir)
+            #expect(status == 0, "sha512sum: \(output)")
+        }
+    }
+
+    @Test func aFlippedByteOrAnotherKeyIsNamed() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = Minisign.SecretKey(key: .generate())
+        let (path, _) = try Self.makeBag(in: dir, signer: key)
+        let other = Minisign.SecretKey(key: .generate())
+        let wrongKey = try BagVerifier.verify(path: path, trusting: other.publicKey)
+        #expect(wrongKey.problems.contains { $0.contains("not signed by the trusted archive key") })
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        // The big payload starts after its 512-byte pax headers; flip a byte well inside it.
+        let needle = Data("letter.json.age".utf8)
+        let at = try #require(bytes.range(of: needle)).upperBound + 4096
+        bytes[at] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let flipped = try BagVerifier.verify(path: path, trusting: key.publicKey)
+        #expect(
+            flipped.problems.contains { $0.contains("data/letter.json.age: SHA-512 does not match") },
+            "\(flipped.problems)")
+    }
+
+    @Test func unsafeEntriesAreRefused() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["../evil", "/etc/evil", "bag//x"] {
+            let path = dir.appendingPathComponent("bad-\(UUID().uuidString).tar").path
+            let tar = try TarWriter(path: path, modificationTime: 0)
+            try tar.add(name, bytes: [1, 2, 3])
+            try tar.close()
+            let error = #expect(throws: ArchiveError.self) {
+                try TarReader.forEachEntry(ofFile: path) { _, _, _ in }
+            }
+            #expect(error?.code == .unsafeEntry, "\(name)")
+        }
+        if let tar = Self.tool("tar") {
+            try Data("x".utf8).write(to: dir.appendingPathComponent("target"))
+            try FileManager.default.createSymbolicLink(
+                atPath: dir.appendingPathComponent("link").path, withDestinationPath: "target")
+            #expect(try Self.run(tar, ["-cf", "link.tar", "link"], in: dir).0 == 0)
+            let error = #expect(throws: ArchiveError.self) {
+                try TarReader.forEachEntry(ofFile: dir.appendingPathComponent("link.tar").path) { _, _, _ in }
+            }
+            #expect(error?.code == .unsafeEntry)
+        }
+        #expect(throws: ArchiveError.self) {
+            try TarReader.forEachEntry(ofFile: dir.appendingPathComponent("missing.tar").path) { _, _, _ in }
+        }
+    }
+}
