@@ -50,11 +50,13 @@ let package = Package(
         .target(
             name: "SealboxStore",
             dependencies: [
-                "SealboxCore", "SealboxCrypto", "SealboxLog", .product(name: "GRDB", package: "GRDB.swift"),
+                "SealboxCore", "SealboxCrypto", "SealboxLog", "SealboxArchive",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: upcoming
         ),
-        .target(name: "SealboxArchive", dependencies: ["SealboxCrypto", "CArchive"], swiftSettings: upcoming),
+        .target(
+            name: "SealboxArchive", dependencies: ["SealboxCrypto", "SealboxLog", "CArchive"], swiftSettings: upcoming),
         .target(
             name: "SealboxCLI",
             dependencies: [
@@ -89,7 +91,8 @@ let package = Package(
         .testTarget(
             name: "SealboxStoreTests",
             dependencies: [
-                "SealboxStore", "SealboxCore", "SealboxCrypto", .product(name: "GRDB", package: "GRDB.swift"),
+                "SealboxStore", "SealboxCore", "SealboxCrypto", "SealboxArchive",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: upcoming),
     ]

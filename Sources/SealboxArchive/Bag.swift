@@ -87,6 +87,8 @@ public struct BagReport: Sendable {
     public var tagManifestDigest = ""
     /// The payload files, `data/…`, with their SHA-512.
     public var payload: [String: String] = [:]
+    /// Small clear payload files (`data/metadata.json`, the log proof), kept for further checks.
+    public var smallFiles: [String: [UInt8]] = [:]
     /// Everything wrong, each naming the file.
     public var problems: [String] = []
 
@@ -119,7 +121,13 @@ public enum BagVerifier {
             let inner = parts[1]
             if inner.hasPrefix("data/") {
                 var hash = SHA512()
-                try read { hash.update($0) }
+                let keep = size <= 64 * 1024 && !inner.hasSuffix(".age")
+                var bytes: [UInt8] = []
+                try read { block in
+                    hash.update(block)
+                    if keep { bytes.append(contentsOf: block) }
+                }
+                if keep { report.smallFiles[inner] = bytes }
                 report.payload[inner] = Hex.encode(hash.finalize())
                 sizes[inner] = size
             } else {

@@ -15,7 +15,8 @@ public struct SealboxCommand: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            InitCommand.self, ShellCommand.self, UserCommand.self, DeptCommand.self, GroupCommand.self,
+            InitCommand.self, ShellCommand.self, ArchiveCommand.self, UserCommand.self, DeptCommand.self,
+            GroupCommand.self,
             CaseCommand.self,
             AuditCommand.self,
             PoliciesCommand.self, DeadlineCommand.self, CryptoCommand.self,

@@ -14,6 +14,15 @@ extension Store {
     public func apply(_ command: Command, to number: CaseNumber, by user: UnlockedUser, at now: Timestamp) throws
         -> (LetterCase, [CaseEvent])
     {
+        try apply(command, to: number, by: user, at: now, alsoRecording: nil)
+    }
+
+    /// `apply`, writing `extra` records in the same transaction (the archive's chain record).
+    @discardableResult
+    func apply(
+        _ command: Command, to number: CaseNumber, by user: UnlockedUser, at now: Timestamp,
+        alsoRecording extra: ((Database) throws -> Void)?
+    ) throws -> (LetterCase, [CaseEvent]) {
         try write { db in
             let (key, current) = try Self.loadForWrite(db, number, user)
             let transition: Transition
@@ -40,6 +49,7 @@ extension Store {
                 try Self.sealCaseKey(db, number, key, to: "archive")
             }
             for event in transition.events { try Self.appendEvent(db, event) }
+            try extra?(db)
             try Self.signCheckpoint(db, by: user)
             return (next, transition.events)
         }

@@ -113,9 +113,10 @@ extension Store {
             _ = try Self.createGroup(
                 db, id: "root", kind: "root", members: [adminUser], recovery: recovery.recipient,
                 sealSecret: root.seed)
-            for group in ["office", "archive"] {
-                _ = try Self.createGroup(db, id: group, kind: group, members: [], recovery: recovery.recipient)
-            }
+            _ = try Self.createGroup(db, id: "office", kind: "office", members: [], recovery: recovery.recipient)
+            // The archive group's seal is the archive signing key (minisign); its X25519 key is an age recipient.
+            _ = try Self.createGroup(
+                db, id: "archive", kind: "archive", members: [], recovery: recovery.recipient, withSeal: true)
             try Self.appendEvent(
                 db, CaseEvent(kind: "store.initialised", caseNumber: nil, actor: admin, at: now, details: [:]))
         }

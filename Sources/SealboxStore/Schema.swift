@@ -132,6 +132,16 @@ enum Schema {
             }
             try db.create(index: "cases_status", on: "cases", columns: ["status"])
         }
+        migrator.registerMigration("v5-archive") { db in
+            // Archive packages in chain order: a sequence without gaps and each package's tag-manifest digest.
+            try db.create(table: "archive_packages") { t in
+                t.primaryKey("sequence", .integer)
+                t.column("case_number", .text).notNull().unique().references("cases")
+                t.column("tag_digest", .text).notNull()
+                t.column("file_name", .text).notNull()
+                t.column("created_at", .integer).notNull()
+            }
+        }
         return migrator
     }
 }

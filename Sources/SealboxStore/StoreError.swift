@@ -1,4 +1,4 @@
-public import SealboxCore
+import SealboxCore
 
 /// The one error type of `SealboxStore`.
 ///

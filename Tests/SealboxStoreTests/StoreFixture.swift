@@ -48,7 +48,7 @@ final class StoreFixture {
         for name in ["clerk", "clerk2", "reviewer"] {
             try store.grant("office", to: UserID(name), usingRecovery: recovery, at: now)
         }
-        try store.grant("archive", to: "archivist", usingRecovery: recovery, at: now)
+        try store.grant("archive", to: "archivist", withSeal: true, usingRecovery: recovery, at: now)
         for (name, _, _) in people {
             users[name] = try store.unlock(UserID(name), passphrase: Self.passphrase(name), at: now)
         }

@@ -180,7 +180,7 @@ struct StoreTests {
         let nextYear = f.at("2026-01-05")
         _ = nextYear
         let reopened = try Store(path: f.store.path, policies: StoreFixture.policies())
-        #expect(try reopened.appliedMigrations() == ["v1", "v2-attachments", "v3-log", "v4-tracking"])
+        #expect(try reopened.appliedMigrations() == ["v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive"])
         #expect(try reopened.list(by: f.user("auditor").actor).count == 5)
         #expect(throws: StoreError.self) { try reopened.list(by: f.user("admin").actor) }
     }
@@ -294,12 +294,12 @@ struct StoreEvolutionTests {
             }
         }
         let store = try Store(path: path, policies: StoreFixture.policies())
-        #expect(try store.appliedMigrations() == ["v1", "v2-attachments", "v3-log", "v4-tracking"])
+        #expect(try store.appliedMigrations() == ["v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive"])
         #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT last FROM counters") } == 41)
         // v3 turned the event written under v1 into the first leaf.
         let events = try store.events()
         #expect(events.count == 1 && events[0].recordedLeaf.count == 32)
         let again = try Store(path: path, policies: StoreFixture.policies())
-        #expect(try again.appliedMigrations() == ["v1", "v2-attachments", "v3-log", "v4-tracking"])
+        #expect(try again.appliedMigrations() == ["v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive"])
     }
 }

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+internal import SealboxArchive
+internal import SealboxCore
+internal import SealboxCrypto
+internal import SealboxStore
+
+/// `sealbox archive …`: signed, chained archive packages (M6.1).
+struct ArchiveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "archive", abstract: "Export closed cases as signed, chained packages; verify packages.",
+        subcommands: [Key.self, Export.self, Verify.self])
+
+    struct Key: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the archive's age recipient and write its minisign public key (no secret involved).")
+        @OptionGroup var options: StoreOptions
+        @Option(help: "Write the minisign public key here.") var minisignOut: String?
+
+        func run() async throws {
+            let (recipient, signer) = try storeCall { try options.open().archiveKeys() }
+            print("age recipient: \(recipient)")
+            print("minisign key: \(signer.base64)")
+            if let minisignOut { try FileStreams.writeFile(minisignOut, Array(signer.fileText.utf8)) }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Archive every closed case into DIR, one package each (archivists holding the archive key).")
+        @OptionGroup var actor: ActorOptions
+        @Option(help: "The folder for the packages.") var out: String
+        @Option(help: "A further age recipient (repeat).") var recipient: [String] = []
+
+        func run() async throws {
+            let extra = try recipient.map { text -> AgeRecipient in
+                do { return try AgeRecipient(parsing: text) } catch {
+                    throw CLIError(.usage, "\(text) is not an age recipient")
+                }
+            }
+            try? FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let (store, user) = try actor.unlock()
+            let terminal = isatty(STDERR_FILENO) == 1
+            let packages = try storeCall {
+                try store.exportArchive(to: out, by: user, extraRecipients: extra, at: Clock.now) { done, total in
+                    if terminal { FileStreams.writeStandardError("\rarchiving \(done)/\(total)") }
+                }
+            }
+            if terminal && !packages.isEmpty { FileStreams.writeStandardError("\n") }
+            for p in packages { print("\(p.sequence)\t\(p.caseNumber)\t\(p.fileName)") }
+            if packages.isEmpty { print("no closed case waits to be archived") }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify packages as a chain, streaming, with no secret key; exit 65 naming each problem.")
+        @Option(help: "The archive's minisign public key file (from `sealbox archive key`).") var key: String
+        @Argument(help: "Package files.") var packages: [String]
+
+        func run() async throws {
+            let trusted: Minisign.PublicKey
+            do { trusted = try Minisign.PublicKey(parsing: readText(key)) } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError(.dataError, "\(key) is not a minisign public key")
+            }
+            let reports: [PackageReport]
+            do { reports = try ArchiveChain.verify(packages, trusting: trusted) } catch let error as ArchiveError {
+                throw CLIError(error.code == .io ? .noInput : .dataError, error.message)
+            }
+            var failures = 0
+            for r in reports {
+                let problems = r.bag.problems + r.problems
+                print("\(r.isValid ? "OK  " : "FAIL")\t\(r.sequence.map(String.init) ?? "?")\t\(r.bag.name)\t\(r.path)")
+                for p in problems { print("      \(p)") }
+                if !r.isValid { failures += 1 }
+            }
+            guard failures == 0 else {
+                throw CLIError(.dataError, "\(failures) of \(reports.count) package(s) do not verify")
+            }
+            print("\(reports.count) package(s) verified as one chain")
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import GRDB
+import SealboxArchive
+public import SealboxCore
+public import SealboxCrypto
+import SealboxLog
+
+/// One exported package.
+public struct ExportedPackage: Sendable {
+    public var sequence: Int
+    public var caseNumber: CaseNumber
+    public var fileName: String
+    public var tagDigest: String
+}
+
+extension Store {
+    /// The archive's public keys, which anyone may have.
+    ///
+    /// The age recipient packages are sealed to (the archive group's X25519 key) and the minisign key that signs them
+    /// (the archive group's seal).
+    public func archiveKeys() throws -> (recipient: AgeRecipient, signer: Minisign.PublicKey) {
+        try read { db in
+            let (_, box) = try Self.groupKey(db, "archive")
+            guard let seal = try Data.fetchOne(db, sql: "SELECT seal_public FROM key_groups WHERE id = 'archive'")
+            else {
+                throw StoreError(.notFound, "this store's archive group has no signing key (made before v5)")
+            }
+            let key = try SigningPublicKey(Array(seal))
+            return (AgeRecipient(box), try Minisign.PublicKey(keyID: Self.minisignKeyID(key), key: key))
+        }
+    }
+
+    static func groupKey(_ db: Database, _ group: String) throws -> (Int, BoxPublicKey) {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT version, box_public FROM key_groups WHERE id = ?", arguments: [group])
+        else { throw StoreError(.notFound, "no key group \(group)") }
+        return (row["version"], try BoxPublicKey(Array(row["box_public"] as Data)))
+    }
+
+    /// A stable minisign key id for the archive key: the first 8 bytes of BLAKE2b-256 of the public key.
+    static func minisignKeyID(_ key: SigningPublicKey) throws -> [UInt8] {
+        Array(try BLAKE2b.hash(key.bytes, outputCount: 32).prefix(8))
+    }
+
+    /// Exports every closed, not yet archived case into one signed, chained package each (M6.1), in `folder`.
+    ///
+    /// Each package is written to a temporary file, synced and renamed into place; only then is the case marked
+    /// archived, in one transaction with the chain record — a crash leaves no half package and no case marked
+    /// archived without one (a package written but not recorded is rewritten, identically numbered, next time).
+    /// - Parameters:
+    ///   - folder: where packages go.
+    ///   - archivist: an archivist holding the archive key and its seal.
+    ///   - extraRecipients: further age recipients (several archive keys are allowed).
+    ///   - now: the time.
+    ///   - progress: called after each package.
+    /// - Returns: the packages written.
+    /// - Throws: `StoreError.notPermitted` / `.noKey`; `ArchiveError` for I/O.
+    public func exportArchive(
+        to folder: String, by archivist: UnlockedUser, extraRecipients: [AgeRecipient] = [], at now: Timestamp,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> [ExportedPackage] {
+        guard policies.scope(of: archivist.actor, for: .archive) != nil else {
+            throw StoreError(.notPermitted, "\(archivist.id) may not archive cases")
+        }
+        let (secret, origin, pending) = try read { db -> (GroupSecret, String, [CaseNumber]) in
+            let secret = try Self.openGroupSecret(db, "archive", for: archivist)
+            let numbers = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT number FROM cases WHERE status = 'closed'
+                    AND number NOT IN (SELECT case_number FROM archive_packages) ORDER BY year, serial
+                    """
+            ).map { try CaseNumber(parsing: $0) }
+            return (secret, try Self.origin(db), numbers)
+        }
+        guard let seed = secret.seal else {
+            throw StoreError(.noKey, "\(archivist.id) does not hold the archive signing key")
+        }
+        let sealKey = try SigningSecretKey(seed: seed)
+        let signer = Minisign.SecretKey(key: sealKey, keyID: try Self.minisignKeyID(sealKey.publicKey))
+        let recipients = [AgeRecipient(secret.box.publicKey)] + extraRecipients
+        var written: [ExportedPackage] = []
+        for (index, number) in pending.enumerated() {
+            let c = try read(number, purpose: "archive export", by: archivist, at: now)
+            let (sequence, previous) = try read { db -> (Int, String) in
+                let last = try Row.fetchOne(
+                    db, sql: "SELECT sequence, tag_digest FROM archive_packages ORDER BY sequence DESC LIMIT 1")
+                return ((last?["sequence"] as Int?).map { $0 + 1 } ?? 1, (last?["tag_digest"] as String?) ?? "none")
+            }
+            let fileName = "\(String(format: "%06d", sequence))-\(number).tar"
+            let finalPath = "\(folder)/\(fileName)"
+            let tempPath = "\(folder)/.\(fileName).partial"
+            let digest = try writePackage(
+                c, to: tempPath, sequence: sequence, previous: previous, origin: origin, recipients: recipients,
+                signer: signer, now: now)
+            guard rename(tempPath, finalPath) == 0 else { throw StoreError(.database, "cannot rename \(tempPath)") }
+            try FileStreams.sync(path: folder)
+            try apply(.archive(package: "\(sequence):\(digest.prefix(16))"), to: number, by: archivist, at: now) {
+                db in
+                try db.execute(
+                    sql:
+                        "INSERT INTO archive_packages(sequence, case_number, tag_digest, file_name, created_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [sequence, number.description, digest, fileName, now.secondsSinceEpoch])
+            }
+            written.append(
+                ExportedPackage(sequence: sequence, caseNumber: number, fileName: fileName, tagDigest: digest))
+            progress(index + 1, pending.count)
+        }
+        return written
+    }
+
+    func writePackage(
+        _ c: LetterCase, to path: String, sequence: Int, previous: String, origin: String, recipients: [AgeRecipient],
+        signer: Minisign.SecretKey, now: Timestamp
+    ) throws -> String {
+        let bag = try BagWriter(path: path, bagName: c.number.description, modificationTime: Int(now.secondsSinceEpoch))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        func sealed<T: Encodable>(_ name: String, _ value: T) throws {
+            var json = Array(try encoder.encode(value))
+            defer { SecureBytes.wipe(&json) }
+            try bag.addPayload(name, bytes: try Age.encrypt(json, to: recipients))
+        }
+        let metadata: [String: String] = [
+            "number": c.number.description, "channel": c.letter.channel.rawValue,
+            "received": "\(policies.localDate(c.letter.receivedAt))",
+            "registered": "\(policies.localDate(c.registeredAt))",
+            "closed": c.closedAt.map { "\(policies.localDate($0))" } ?? "", "category": c.category ?? "",
+            "priority": c.priority.rawValue,
+            "departments": (c.activeSlip?.departments ?? []).map(\.rawValue).joined(separator: ","),
+            "outcome": c.reply?.onTheSpot == true ? "answered_on_the_spot" : "replied",
+            "satisfaction": c.satisfaction?.rawValue ?? "", "retention_class": c.retention.name,
+            "retention_years": "\(policies.retentionClasses[c.retention.name] ?? 0)", "restricted": "\(c.isRestricted)",
+        ]
+        try bag.addPayload("metadata.json", bytes: Array(try encoder.encode(metadata)))
+        try sealed("letter.json.age", c.letter)
+        try sealed("assignment-slip.json.age", c.slips)
+        struct SealedFeedback: Encodable {
+            var feedback: Feedback?
+            var contributions: [Contribution]
+            var reviews: [Review]
+            var sealVerified: Bool
+        }
+        try sealed(
+            "feedback.json.age",
+            SealedFeedback(
+                feedback: c.feedback, contributions: c.contributions, reviews: c.reviews,
+                sealVerified: (try? verifySeal(of: c)) ?? false))
+        struct Closing: Encodable {
+            var reply: Reply?
+            var satisfaction: Satisfaction?
+            var supervisions: [Supervision]
+            var progress: [ProgressReport]
+            var contacts: [ContactRecord]
+            var extensions: [ExtensionRequest]
+        }
+        try sealed(
+            "reply.json.age",
+            Closing(
+                reply: c.reply, satisfaction: c.satisfaction, supervisions: c.supervisions, progress: c.progress,
+                contacts: c.contacts, extensions: c.extensions))
+        let history =
+            try events(case: c.number).map { $0.leafText.replacingOccurrences(of: "\n", with: "\t") }
+            .joined(separator: "\n") + "\n"
+        try bag.addPayload("history.jsonl.age", bytes: try Age.encrypt(Array(history.utf8), to: recipients))
+        if let closing = try events(case: c.number, kind: "case.closed").last {
+            try bag.addPayload("log-proof.tlog-proof", bytes: Array(try prove(event: closing.sequence).serialised.utf8))
+        }
+        return try bag.finish(
+            info: [
+                ("Source-Organization", "Mayor's Mailbox office (Sealbox)"),
+                ("External-Identifier", c.number.description),
+                ("Bag-Group-Identifier", origin), ("Sealbox-Sequence", "\(sequence)"),
+                ("Sealbox-Previous-Package", previous),
+            ],
+            baggingDate: "\(policies.localDate(now))", signer: signer,
+            trustedComment: "Sealbox-Sequence: \(sequence) \(c.number)")
+    }
+}
