@@ -73,3 +73,39 @@ public enum ArchiveChain {
         return reports
     }
 }
+
+/// Opens a package for an archivist: every payload file written under `folder`, age files decrypted with the
+/// identity (each authenticated chunk by chunk; a failure removes what was written of that file).
+public enum PackageOpener {
+    /// Writes the payload of the package at `path` into `folder/<bag>/…`.
+    /// - Returns: the files written, relative to `folder`.
+    /// - Throws: `ArchiveError` for a refused tar; `CryptoError` when a payload does not open.
+    public static func open(_ path: String, identities: [AgeIdentity], into folder: String) throws -> [String] {
+        var written: [String] = []
+        try TarReader.forEachEntry(ofFile: path) { name, _, read in
+            let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[1].hasPrefix("data/") else { return }
+            let relative = parts[0] + "/" + String(parts[1].dropFirst("data/".count))
+            let isAge = relative.hasSuffix(".age")
+            let target = folder + "/" + (isAge ? String(relative.dropLast(4)) : relative)
+            let directory = String(target[..<(target.lastIndex(of: "/") ?? target.endIndex)])
+            try FileStreams.makeDirectory(directory)
+            let writer = try FileStreams.Writer(path: target)
+            do {
+                if isAge {
+                    let decryptor = AgeDecryptor(identities: identities)
+                    try read { try decryptor.update($0, output: writer.write) }
+                    try decryptor.finish(output: writer.write)
+                } else {
+                    try read { try writer.write($0) }
+                }
+                try writer.sync()
+            } catch {
+                FileStreams.remove(target)
+                throw error
+            }
+            written.append(String(target.dropFirst(folder.count + 1)))
+        }
+        return written
+    }
+}

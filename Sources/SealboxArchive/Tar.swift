@@ -120,6 +120,7 @@ public enum TarReader {
         }
         var entry: OpaquePointer?
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var seen = Set<String>()
         while true {
             let status = archive_read_next_header(a, &entry)
             if status == ARCHIVE_EOF { return }
@@ -134,6 +135,9 @@ public enum TarReader {
             guard archive_entry_filetype(entry) == sealbox_ae_ifreg() else {
                 throw ArchiveError(
                     .unsafeEntry, "refused entry '\(name)': not a regular file (link, directory or device)")
+            }
+            guard seen.insert(name).inserted else {
+                throw ArchiveError(.unsafeEntry, "refused entry '\(name)': the name appears twice")
             }
             let size = Int(archive_entry_size(entry))
             guard size >= 0, size <= maxEntryBytes else {

@@ -9,7 +9,7 @@ internal import SealboxStore
 struct ArchiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "archive", abstract: "Export closed cases as signed, chained packages; verify packages.",
-        subcommands: [Key.self, Export.self, Verify.self])
+        subcommands: [Key.self, Identity.self, Export.self, Verify.self, Open.self])
 
     struct Key: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -22,6 +22,39 @@ struct ArchiveCommand: AsyncParsableCommand {
             print("age recipient: \(recipient)")
             print("minisign key: \(signer.base64)")
             if let minisignOut { try FileStreams.writeFile(minisignOut, Array(signer.fileText.utf8)) }
+        }
+    }
+
+    struct Identity: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the archive's age identity to a new file (mode 0600) for opening packages (asks again).")
+        @OptionGroup var actor: ActorOptions
+        @Option(help: "The new identity file.") var out: String
+
+        func run() async throws {
+            if FileStreams.exists(out) { throw CLIError(.cannotCreate, "\(out) already exists; not overwriting it") }
+            let (store, user) = try actor.unlock(sensitive: true)
+            let identity = try storeCall { try store.archiveIdentity(by: user, at: Clock.now) }
+            try FileStreams.writeSecretFile(out, identity.identityFile())
+            print("archive identity written to \(out) (recipient \(identity.recipient))")
+        }
+    }
+
+    struct Open: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decrypt a package's payload into a folder with the archive identity (age format).")
+        @Argument(help: "The package.") var package: String
+        @Option(help: "The age identity file.") var identity: String
+        @Option(help: "Where to write the payload.") var to: String
+
+        func run() async throws {
+            guard FileStreams.exists(identity) else { throw CLIError(.noInput, "\(identity) does not exist") }
+            let identities = try AgeIdentity.parseFile(FileStreams.readSecretFile(identity))
+            do {
+                for file in try PackageOpener.open(package, identities: identities, into: to) { print(file) }
+            } catch let error as ArchiveError {
+                throw CLIError(error.code == .io ? .noInput : .dataError, error.message)
+            }
         }
     }
 

@@ -112,6 +112,18 @@ extension FileStreams {
         try writer.sync()
     }
 
+    /// Creates a directory and its parents (mode 0700), ignoring ones that exist.
+    /// - Throws: `CryptoError.io` when one cannot be created.
+    public static func makeDirectory(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o700) != 0 && errno != EEXIST {
+                throw CryptoError(.io, "cannot create the folder \(current)")
+            }
+        }
+    }
+
     /// Flushes a written file to stable storage (`fsync`).
     /// - Throws: `CryptoError.io` when it cannot be opened or synced.
     public static func sync(path: String) throws {

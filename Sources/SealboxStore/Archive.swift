@@ -93,7 +93,7 @@ extension Store {
             let tempPath = "\(folder)/.\(fileName).partial"
             let digest = try writePackage(
                 c, to: tempPath, sequence: sequence, previous: previous, origin: origin, recipients: recipients,
-                signer: signer, now: now)
+                signer: signer, archivist: archivist, now: now)
             guard rename(tempPath, finalPath) == 0 else { throw StoreError(.database, "cannot rename \(tempPath)") }
             try FileStreams.sync(path: folder)
             try apply(.archive(package: "\(sequence):\(digest.prefix(16))"), to: number, by: archivist, at: now) {
@@ -112,7 +112,7 @@ extension Store {
 
     func writePackage(
         _ c: LetterCase, to path: String, sequence: Int, previous: String, origin: String, recipients: [AgeRecipient],
-        signer: Minisign.SecretKey, now: Timestamp
+        signer: Minisign.SecretKey, archivist: UnlockedUser, now: Timestamp
     ) throws -> String {
         let bag = try BagWriter(path: path, bagName: c.number.description, modificationTime: Int(now.secondsSinceEpoch))
         let encoder = JSONEncoder()
@@ -160,6 +160,20 @@ extension Store {
             Closing(
                 reply: c.reply, satisfaction: c.satisfaction, supervisions: c.supervisions, progress: c.progress,
                 contacts: c.contacts, extensions: c.extensions))
+        // The original letter's attachments (M6.1.2), each sealed on its own, in the order they came.
+        for position in c.letter.attachments.indices {
+            let bytes = try read { db -> SecureBytes in
+                let (key, _) = try Self.openCaseKey(db, c.number, for: archivist)
+                guard
+                    let sealedBytes = try Data.fetchOne(
+                        db, sql: "SELECT sealed_bytes FROM case_attachments WHERE case_number = ? AND position = ?",
+                        arguments: [c.number.description, position])
+                else { throw StoreError(.notFound, "attachment \(position) of \(c.number) is missing") }
+                return try XChaCha20Poly1305.open(
+                    Array(sealedBytes), using: key, authenticating: Self.attachmentAD(c.number, position))
+            }
+            try bag.addPayload("attachments/\(position).age", bytes: try Age.encrypt(bytes, to: recipients))
+        }
         let history =
             try events(case: c.number).map { $0.leafText.replacingOccurrences(of: "\n", with: "\t") }
             .joined(separator: "\n") + "\n"
@@ -176,5 +190,23 @@ extension Store {
             ],
             baggingDate: "\(policies.localDate(now))", signer: signer,
             trustedComment: "Sealbox-Sequence: \(sequence) \(c.number)")
+    }
+}
+
+extension Store {
+    /// The archive's age identity (`AGE-SECRET-KEY-1…`) for an archivist who holds the archive key, to open packages
+    /// with `age -d -i` or `sealbox archive open`. A secret: written only to a new file with mode 0600.
+    /// - Throws: `StoreError.notPermitted` / `.noKey`.
+    public func archiveIdentity(by archivist: UnlockedUser, at now: Timestamp) throws -> AgeIdentity {
+        guard policies.scope(of: archivist.actor, for: .archive) != nil else {
+            throw StoreError(.notPermitted, "\(archivist.id) may not hold the archive identity")
+        }
+        return try write { db in
+            let secret = try Self.openGroupSecret(db, "archive", for: archivist)
+            try Self.appendEvent(
+                db, CaseEvent(kind: "archive.identity_exported", caseNumber: nil, actor: archivist.id, at: now))
+            try Self.signCheckpoint(db, by: archivist)
+            return AgeIdentity(secret.box)
+        }
     }
 }

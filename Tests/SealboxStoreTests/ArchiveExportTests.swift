@@ -88,3 +88,105 @@ enum BagToolSupport {
         return (p.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }
 }
+
+/// The archive tamper matrix: each change to a package is named by the verifier.
+struct ArchiveTamperTests {
+    /// Rewrites the package at `path`, passing every entry through `change`.
+    static func rewrite(_ path: String, _ change: (String, [UInt8]) -> [UInt8]) throws {
+        var entries: [(String, [UInt8])] = []
+        try TarReader.forEachEntry(ofFile: path) { name, _, read in
+            var bytes: [UInt8] = []
+            try read { bytes.append(contentsOf: $0) }
+            entries.append((name, change(name, bytes)))
+        }
+        let tar = try TarWriter(path: path, modificationTime: 0)
+        for (name, bytes) in entries { try tar.add(name, bytes: bytes) }
+        try tar.close()
+    }
+
+    static func replacing(_ bytes: [UInt8], _ old: String, _ new: String) -> [UInt8] {
+        Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: old, with: new).utf8)
+    }
+
+    @Test func eachTamperIsNamed() throws {
+        let f = try StoreFixture()
+        for i in 0..<3 {
+            let (n, _) = try f.store.register(StoreTests.letter(at: f.now), by: f.user("clerk").actor, at: f.now)
+            if i == 0 {
+                try f.store.attach(
+                    Array(repeating: 0x42, count: 300_000), fileName: "照片.jpg", mediaType: "image/jpeg",
+                    to: n, by: f.user("clerk"), at: f.now)
+            }
+            try f.runToClosure(n, feedback: "調查", reply: "答覆")
+        }
+        let out = f.folder.appendingPathComponent("archive")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let packages = try f.store.exportArchive(to: out.path, by: f.user("archivist"), at: f.now)
+        let (_, key) = try f.store.archiveKeys()
+        let paths = packages.map { out.appendingPathComponent($0.fileName).path }
+        func copy(_ i: Int) throws -> String {
+            let path = f.folder.appendingPathComponent("copy-\(UUID().uuidString).tar").path
+            try FileManager.default.copyItem(atPath: paths[i], toPath: path)
+            return path
+        }
+        func problems(_ list: [String]) throws -> [String] {
+            try ArchiveChain.verify(list, trusting: key).flatMap { $0.bag.problems + $0.problems }
+        }
+        // The attachment travelled, sealed, and opens with the archive identity.
+        let identity = try f.store.archiveIdentity(by: f.user("archivist"), at: f.now)
+        let opened = try PackageOpener.open(
+            paths[0], identities: [identity], into: f.folder.appendingPathComponent("open").path)
+        #expect(opened.contains("\(packages[0].caseNumber)/attachments/0"))
+        #expect(opened.contains("\(packages[0].caseNumber)/letter.json"))
+        // Manifest edited.
+        let manifest = try copy(1)
+        try Self.rewrite(manifest) { name, bytes in
+            name.hasSuffix("/manifest-sha512.txt") ? [bytes[0] == 0x61 ? 0x62 : 0x61] + bytes.dropFirst() : bytes
+        }
+        #expect(
+            try problems([paths[0], manifest, paths[2]]).contains {
+                $0.contains("manifest-sha512.txt: SHA-512 does not match the tag manifest")
+            })
+        // bag-info edited.
+        let info = try copy(1)
+        try Self.rewrite(info) { name, bytes in
+            name.hasSuffix("/bag-info.txt") ? Self.replacing(bytes, "Sealbox)", "Sealbox!)") : bytes
+        }
+        #expect(
+            try problems([paths[0], info, paths[2]]).contains {
+                $0.contains("bag-info.txt: SHA-512 does not match the tag manifest")
+            })
+        // Signature replaced by another key's.
+        let other = Minisign.SecretKey(key: .generate(), keyID: key.keyID)
+        let resigned = try copy(1)
+        try Self.rewrite(resigned) { name, bytes in
+            guard name.hasSuffix(".minisig") else { return bytes }
+            return bytes  // replaced below, once the tag manifest is known
+        }
+        var tagManifest: [UInt8] = []
+        try TarReader.forEachEntry(ofFile: resigned) { name, _, read in
+            if name.hasSuffix("/tagmanifest-sha512.txt") { try read { tagManifest.append(contentsOf: $0) } }
+        }
+        let forged = try Minisign.sign(tagManifest, with: other, trustedComment: "Sealbox-Sequence: 2")
+        try Self.rewrite(resigned) { name, bytes in name.hasSuffix(".minisig") ? Array(forged.fileText.utf8) : bytes }
+        #expect(
+            try problems([paths[0], resigned, paths[2]]).contains {
+                $0.contains("not signed by the trusted archive key")
+            })
+        // A package removed from the middle; the same package twice; a package from another archive.
+        #expect(try problems([paths[0], paths[2]]).contains { $0.contains("missing before this one") })
+        #expect(try problems([paths[0], paths[1], paths[1], paths[2]]).contains { $0.contains("appears twice") })
+        let g = try StoreFixture()
+        let (n, _) = try g.store.register(StoreTests.letter(at: g.now), by: g.user("clerk").actor, at: g.now)
+        try g.runToClosure(n, feedback: "調查", reply: "答覆")
+        let foreignOut = g.folder.appendingPathComponent("archive")
+        try FileManager.default.createDirectory(at: foreignOut, withIntermediateDirectories: true)
+        let foreign = try g.store.exportArchive(to: foreignOut.path, by: g.user("archivist"), at: g.now)
+        let foreignPath = foreignOut.appendingPathComponent(foreign[0].fileName).path
+        let mixed = try problems([paths[0], foreignPath, paths[2]])
+        #expect(mixed.contains { $0.contains("not signed by the trusted archive key") })
+        #expect(mixed.contains { $0.contains("appears twice") || $0.contains("does not match package") })
+        // The untouched chain still verifies.
+        #expect(try problems(paths).isEmpty)
+    }
+}
