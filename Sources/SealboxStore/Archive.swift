@@ -194,8 +194,10 @@ extension Store {
 }
 
 extension Store {
-    /// The archive's age identity (`AGE-SECRET-KEY-1…`) for an archivist who holds the archive key, to open packages
-    /// with `age -d -i` or `sealbox archive open`. A secret: written only to a new file with mode 0600.
+    /// The archive's age identity (`AGE-SECRET-KEY-1…`), for an archivist who holds the archive key.
+    ///
+    /// It opens packages with `age -d -i` or `sealbox archive open`. A secret: the CLI writes it only to a new file
+    /// with mode 0600, and the export is logged.
     /// - Throws: `StoreError.notPermitted` / `.noKey`.
     public func archiveIdentity(by archivist: UnlockedUser, at now: Timestamp) throws -> AgeIdentity {
         guard policies.scope(of: archivist.actor, for: .archive) != nil else {
