@@ -70,7 +70,8 @@ let package = Package(
         .executableTarget(
             name: "sealbox-bench",
             dependencies: [
-                "SealboxCrypto", "SealboxCore", "SealboxStore", .product(name: "GRDB", package: "GRDB.swift"),
+                "SealboxCrypto", "SealboxCore", "SealboxStore", "SealboxLog", "SealboxArchive",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tools/Bench",
             swiftSettings: upcoming),

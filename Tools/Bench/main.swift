@@ -113,4 +113,5 @@ if suites.first == "register-worker" {
     if suites.contains("parts") { try benchParts() }
     if suites.isEmpty || suites.contains("log") { try benchLog() }
     if suites.isEmpty || suites.contains("cli") { try benchCLI() }
+    if suites.isEmpty || suites.contains("archive") { try benchArchive() }
 }
