@@ -7,30 +7,16 @@ import SealboxStore
 /// `Tools/bench archive`: the reference workload — 200 closed cases (letter ~4 KB, slip ~1 KB, feedback ~3 KB,
 /// attachment 200 KB) — exported and verified, next to the raw SHA-512 rate over the same package bytes.
 func benchArchive(cases count: Int = 200) throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sealbox-bench-archive-\(getpid())")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let store = try Store(
-        path: folder.appendingPathComponent("sealbox.db").path, policies: PolicyFiles.load(folder: "Policies"))
-    let now = Timestamp(secondsSinceEpoch: 1_772_413_200)
-    let pass = SecureBytes(copying: Array("bench".utf8))
-    let kdf = Argon2idParameters(opsLimit: 1, memoryBytes: 8192, salt: SecureRandom.bytes(16))
-    let setup = try store.initialise(admin: "admin", passphrase: pass, kdf: kdf, at: now)
-    let admin = try store.unlock("admin", passphrase: pass, at: now)
-    for (user, roles, department) in [
-        ("clerk", Set<Role>([.clerk, .reviewer]), DepartmentID?.none),
-        ("head", [.departmentHead, .handler], "transport"),
-        ("archivist", [.archivist], nil),
-    ] {
-        try store.addUser(
-            UserID(user), roles: roles, department: department, passphrase: pass, kdf: kdf, by: admin, at: now)
-    }
-    try store.createDepartment("transport", members: [], sealHolders: ["head"], by: admin, at: now)
-    try store.grant("office", to: "clerk", usingRecovery: setup.recovery, at: now)
-    try store.grant("archive", to: "archivist", withSeal: true, usingRecovery: setup.recovery, at: now)
-    let clerk = try store.unlock("clerk", passphrase: pass, at: now)
-    let head = try store.unlock("head", passphrase: pass, at: now)
-    let archivist = try store.unlock("archivist", passphrase: pass, at: now)
+    let bench = try BenchStore("archive")
+    let store = bench.store
+    let now = bench.now
+    let folder = bench.folder
+    let clerk = try bench.user("clerk", [.clerk, .reviewer])
+    let head = try bench.user("head", [.departmentHead, .handler], "transport")
+    let archivist = try bench.user("archivist", [.archivist])
+    try store.createDepartment("transport", members: [], sealHolders: ["head"], by: bench.admin, at: now)
+    try store.grant("office", to: "clerk", usingRecovery: bench.recovery, at: now)
+    try store.grant("archive", to: "archivist", withSeal: true, usingRecovery: bench.recovery, at: now)
     let attachment = SecureRandom.bytes(200 * 1024)
     let text = { (n: Int) in Personal(String(repeating: "市民來信內容。", count: n / 21)) }
     for i in 0..<count {

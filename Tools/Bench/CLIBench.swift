@@ -6,20 +6,12 @@ import SealboxStore
 /// `Tools/bench cli`: median latency of `case show` and `track` for an unlocked session (what `sealbox shell` holds)
 /// on a store of 100,000 cases, next to the latency of one bare SQLite read of a case row in the same run.
 func benchCLI(cases count: Int = 100_000) throws {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sealbox-bench-cli-\(getpid())")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: folder) }
-    let store = try Store(
-        path: folder.appendingPathComponent("sealbox.db").path, policies: PolicyFiles.load(folder: "Policies"))
-    let now = Timestamp(secondsSinceEpoch: 1_772_413_200)
-    let pass = SecureBytes(copying: Array("bench".utf8))
-    let kdf = Argon2idParameters(opsLimit: 1, memoryBytes: 8192, salt: SecureRandom.bytes(16))
-    let setup = try store.initialise(admin: "admin", passphrase: pass, kdf: kdf, at: now)
-    let admin = try store.unlock("admin", passphrase: pass, at: now)
-    try store.addUser("clerk", roles: [.clerk], department: nil, passphrase: pass, kdf: kdf, by: admin, at: now)
-    try store.createDepartment("transport", members: [], sealHolders: [], by: admin, at: now)
-    try store.grant("office", to: "clerk", usingRecovery: setup.recovery, at: now)
-    let clerk = try store.unlock("clerk", passphrase: pass, at: now)
+    let bench = try BenchStore("cli")
+    let store = bench.store
+    let now = bench.now
+    try store.createDepartment("transport", members: [], sealHolders: [], by: bench.admin, at: now)
+    let clerk = try bench.user("clerk", [.clerk])
+    try store.grant("office", to: "clerk", usingRecovery: bench.recovery, at: now)
     var numbers: [CaseNumber] = []
     for start in stride(from: 0, to: count, by: 1000) {
         numbers += try store.registerBatch(
