@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import SealboxCore
+import SealboxCore
 public import SealboxCrypto
 public import SealboxLog
 

@@ -1,6 +1,6 @@
 import Foundation
-public import SealboxCore
-public import SealboxCrypto
+import SealboxCore
+import SealboxCrypto
 
 /// Blind indexes (DESIGN §3): keyed BLAKE2b tags of normalised phone, e-mail, ID number and IP.
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 public import SealboxCore
-public import SealboxCrypto
+import SealboxCrypto
 
 extension Store {
     /// Applies a workflow command to a stored case in one transaction: opens the case with the actor's own keys,

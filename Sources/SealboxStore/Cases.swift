@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 public import SealboxCore
-public import SealboxCrypto
+import SealboxCrypto
 
 /// A case's clear metadata: what anyone with `case.read_metadata` sees, with no key (DESIGN §1.1).
 public struct CaseSummary: Sendable, Equatable {

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 public import SealboxCore
-public import SealboxCrypto
+import SealboxCrypto
 public import SealboxLog
 
 /// The tamper-evident event log inside the store (DESIGN §6).

@@ -21,7 +21,7 @@ struct BagTests {
         p.arguments = args
         p.currentDirectoryURL = dir
         let log = dir.appendingPathComponent("tool-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         p.standardOutput = handle
         p.standardError = handle

@@ -63,7 +63,7 @@ enum Fixtures {
     static let seal = Command.SealInput(keyID: "transport-seal-1", digest: "ab12", signature: "c2lnbmF0dXJl")
 
     /// Unwraps a transition or fails loudly with the refusal.
-    static func ok(_ result: Result<Transition, Refusal>, file: StaticString = #filePath, line: UInt = #line)
+    static func ok(_ result: Result<Transition, Refusal>, file: StaticString = #file, line: UInt = #line)
         -> Transition
     {
         switch result {
