@@ -13,9 +13,7 @@ extension CaseCommand {
         @Option(help: "How it was answered.") var method: String = "phone"
 
         func run() async throws {
-            guard let m = SealboxCore.Reply.Method(rawValue: method) else {
-                throw CLIError(.usage, "unknown method \(method)")
-            }
+            let m: SealboxCore.Reply.Method = try parseChoice(method, "method")
             try CaseCommand.apply(.answerOnSpot(text: Personal(try readStandardInput()), method: m), number, actor)
         }
     }
@@ -28,9 +26,7 @@ extension CaseCommand {
         @Option(help: "phone, sms, email, letter, visit.") var method: String = "phone"
 
         func run() async throws {
-            guard let m = ContactRecord.Method(rawValue: method) else {
-                throw CLIError(.usage, "unknown method \(method)")
-            }
+            let m: ContactRecord.Method = try parseChoice(method, "method")
             try CaseCommand.apply(.recordContact(method: m, summary: Personal(try readStandardInput())), number, actor)
         }
     }
@@ -134,9 +130,8 @@ extension CaseCommand {
             let command: Command
             switch step {
             case "open":
-                guard let r = Supervision.Reason(rawValue: reason), let m = Supervision.Method(rawValue: method) else {
-                    throw CLIError(.usage, "unknown reason or method")
-                }
+                let r: Supervision.Reason = try parseChoice(reason, "reason")
+                let m: Supervision.Method = try parseChoice(method, "method")
                 command = .openSupervision(reason: r, method: m)
             case "notice": command = .issueSupervisionNotice(text: Personal(try readStandardInput()))
             case "rectify": command = .reportRectification(text: Personal(try readStandardInput()))
@@ -190,7 +185,7 @@ extension CaseCommand {
         @Flag(help: "One JSON object per line.") var json = false
 
         func run() async throws {
-            guard let kind = BlindIndex.Kind(rawValue: by) else { throw CLIError(.usage, "unknown kind \(by)") }
+            let kind: BlindIndex.Kind = try parseChoice(by, "kind")
             let value = try readStandardInput().trimmingCharacters(in: .whitespacesAndNewlines)
             let (store, user) = try actor.unlock()
             for number in try storeCall({ try store.repeatWriters(value, kind: kind, by: user) }) {

@@ -209,9 +209,7 @@ struct CaseCommand: AsyncParsableCommand {
         @Option(help: "phone, sms, email, letter, website, in_person.") var method: String = "phone"
 
         func run() async throws {
-            guard let m = SealboxCore.Reply.Method(rawValue: method) else {
-                throw CLIError(.usage, "unknown method \(method)")
-            }
+            let m: SealboxCore.Reply.Method = try parseChoice(method, "method")
             try CaseCommand.apply(.reply(text: Personal(try readStandardInput()), method: m), number, actor)
         }
     }
@@ -223,9 +221,7 @@ struct CaseCommand: AsyncParsableCommand {
         @Argument(help: "very_satisfied, satisfied, basically_satisfied, dissatisfied, unreachable.") var level: String
 
         func run() async throws {
-            guard let s = SealboxCore.Satisfaction(rawValue: level) else {
-                throw CLIError(.usage, "unknown level \(level)")
-            }
+            let s: SealboxCore.Satisfaction = try parseChoice(level, "level")
             try CaseCommand.apply(.recordSatisfaction(s), number, actor)
         }
     }

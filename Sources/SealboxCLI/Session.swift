@@ -124,3 +124,12 @@ func decodeStandardInput<T: Decodable>(_ type: T.Type, what: String) throws -> T
 func parseDate(_ text: String) throws -> CivilDate {
     do { return try CivilDate(parsing: text) } catch { throw CLIError(.usage, error.message) }
 }
+
+/// Parses a named choice (`--method phone`); an unknown name is a usage error (exit 64) listing the choices.
+func parseChoice<T: RawRepresentable & CaseIterable>(_ text: String, _ what: String) throws -> T
+where T.RawValue == String {
+    guard let value = T(rawValue: text) else {
+        throw CLIError(.usage, "unknown \(what) \(text) (one of \(T.allCases.map(\.rawValue).joined(separator: ", ")))")
+    }
+    return value
+}

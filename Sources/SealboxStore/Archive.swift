@@ -162,16 +162,7 @@ extension Store {
                 contacts: c.contacts, extensions: c.extensions))
         // The original letter's attachments (M6.1.2), each sealed on its own, in the order they came.
         for position in c.letter.attachments.indices {
-            let bytes = try read { db -> SecureBytes in
-                let (key, _) = try Self.openCaseKey(db, c.number, for: archivist)
-                guard
-                    let sealedBytes = try Data.fetchOne(
-                        db, sql: "SELECT sealed_bytes FROM case_attachments WHERE case_number = ? AND position = ?",
-                        arguments: [c.number.description, position])
-                else { throw StoreError(.notFound, "attachment \(position) of \(c.number) is missing") }
-                return try XChaCha20Poly1305.open(
-                    Array(sealedBytes), using: key, authenticating: Self.attachmentAD(c.number, position))
-            }
+            let bytes = try read { db in try Self.openAttachment(db, position, of: c.number, for: archivist) }
             try bag.addPayload("attachments/\(position).age", bytes: try Age.encrypt(bytes, to: recipients))
         }
         let history =

@@ -54,20 +54,24 @@ extension Store {
         guard c.letter.attachments.indices.contains(position) else {
             throw StoreError(.notFound, "case \(number) has no attachment \(position)")
         }
-        return try read { db in
-            let (key, _) = try Self.openCaseKey(db, number, for: user)
-            guard
-                let sealed = try Data.fetchOne(
-                    db, sql: "SELECT sealed_bytes FROM case_attachments WHERE case_number = ? AND position = ?",
-                    arguments: [number.description, position])
-            else { throw StoreError(.notFound, "attachment \(position) of \(number) is missing") }
-            let bytes = try XChaCha20Poly1305.open(
-                Array(sealed), using: key, authenticating: Self.attachmentAD(number, position))
-            guard Hex.encode(SHA256.hash(bytes)) == c.letter.attachments[position].sha256 else {
-                throw StoreError(.corrupted, "attachment \(position) of \(number) does not match its digest")
-            }
-            return bytes
+        let bytes = try read { db in try Self.openAttachment(db, position, of: number, for: user) }
+        guard Hex.encode(SHA256.hash(bytes)) == c.letter.attachments[position].sha256 else {
+            throw StoreError(.corrupted, "attachment \(position) of \(number) does not match its digest")
         }
+        return bytes
+    }
+
+    /// Opens an attachment's bytes with a case key `user` holds (no policy check, no read event: callers do both).
+    static func openAttachment(_ db: Database, _ position: Int, of number: CaseNumber, for user: UnlockedUser) throws
+        -> SecureBytes
+    {
+        let (key, _) = try openCaseKey(db, number, for: user)
+        guard
+            let sealed = try Data.fetchOne(
+                db, sql: "SELECT sealed_bytes FROM case_attachments WHERE case_number = ? AND position = ?",
+                arguments: [number.description, position])
+        else { throw StoreError(.notFound, "attachment \(position) of \(number) is missing") }
+        return try XChaCha20Poly1305.open(Array(sealed), using: key, authenticating: attachmentAD(number, position))
     }
 
     /// Restricts a case after registration (M6.2.2).
