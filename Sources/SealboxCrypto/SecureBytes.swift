@@ -11,7 +11,8 @@ import Synchronization
 /// - not `Codable`: a secret leaves this type only by an explicit `withUnsafeBytes` or a sealing call.
 public final class SecureBytes: @unchecked Sendable {
     // Invariant making `@unchecked Sendable` sound: `pointer` and `count` never change after `init`; the
-    // bytes change only through `withUnsafeMutableBytes`, which callers use before sharing the value.
+    // bytes change only through `withUnsafeMutableBytes` and `refillRandom`, which callers use before sharing the
+    // value.
     private let pointer: UnsafeMutableRawPointer
     /// The number of secret bytes.
     public let count: Int
@@ -50,6 +51,14 @@ public final class SecureBytes: @unchecked Sendable {
         self.init(count: bytes.count) { (buffer: UnsafeMutableRawBufferPointer) -> Void in
             buffer.copyBytes(from: bytes)
         }
+    }
+
+    /// Overwrites the bytes with fresh random ones in place.
+    ///
+    /// For bulk work that needs many short-lived keys one after another (bulk registration): one guarded buffer
+    /// instead of a `sodium_malloc` and `sodium_free` per key. Only for a buffer not shared with another thread.
+    public func refillRandom() {
+        randombytes_buf(pointer, count)
     }
 
     /// Creates `count` random secret bytes.

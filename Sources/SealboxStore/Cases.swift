@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 public import SealboxCore
 import SealboxCrypto
+import SealboxLog
 
 /// A case's clear metadata: what anyone with `case.read_metadata` sees, with no key (DESIGN §1.1).
 public struct CaseSummary: Sendable, Equatable {
@@ -34,18 +35,73 @@ extension Store {
     }
 
     static func sealCaseKey(_ db: Database, _ number: CaseNumber, _ key: SymmetricKey, to group: String) throws {
+        let (version, recipient) = try groupPublic(db, group)
+        try db.execute(
+            sql: """
+                INSERT INTO case_keys(case_number, group_id, group_version, sealed_key, envelope_id)
+                VALUES (?, ?, ?, ?, NULL)
+                ON CONFLICT(case_number, group_id) DO UPDATE SET group_version = excluded.group_version,
+                sealed_key = excluded.sealed_key, envelope_id = NULL
+                """,
+            arguments: [number.description, group, version, Data(SealedBox.seal(key.bytes, to: recipient))])
+    }
+
+    /// A group's current version and public key.
+    static func groupPublic(_ db: Database, _ group: String) throws -> (Int, BoxPublicKey) {
         guard
             let row = try Row.fetchOne(
                 db, sql: "SELECT version, box_public FROM key_groups WHERE id = ?", arguments: [group])
         else { throw StoreError(.notFound, "no key group \(group); create it first") }
-        let sealed = SealedBox.seal(key.bytes, to: try BoxPublicKey(Array(row["box_public"] as Data)))
+        return (row["version"], try BoxPublicKey(Array(row["box_public"] as Data)))
+    }
+
+    /// A wrap key for one batch, sealed to `group` in a new envelope: each case key of the batch is then wrapped
+    /// under it by `wrapCaseKey` (DESIGN §3, case keys; docs/storage.md, bulk registration).
+    /// - Returns: the envelope's id and the wrap key.
+    static func newEnvelope(_ db: Database, to group: String) throws -> (Int64, SymmetricKey) {
+        let (version, recipient) = try groupPublic(db, group)
+        let wrap = SymmetricKey.generate()
         try db.execute(
+            sql: "INSERT INTO key_envelopes(group_id, group_version, sealed_wrap_key) VALUES (?, ?, ?)",
+            arguments: [group, version, Data(SealedBox.seal(wrap.bytes, to: recipient))])
+        return (db.lastInsertedRowID, wrap)
+    }
+
+    /// Associated data of a wrapped case key: case, group and envelope, so a wrapped key moved to another row
+    /// does not open.
+    static func wrapAD(_ number: CaseNumber, _ group: String, _ envelope: Int64) -> [UInt8] {
+        Array("sealbox/case-key/v1|\(number)|\(group)|\(envelope)".utf8)
+    }
+
+    /// Stores `key` for `number`, wrapped under an envelope's wrap key.
+    static func wrapCaseKey(
+        _ db: Database, _ number: CaseNumber, _ key: SymmetricKey, envelope: Int64, wrap: SymmetricKey, group: String
+    ) throws {
+        let wrapped = XChaCha20Poly1305.seal(key.bytes, using: wrap, authenticating: wrapAD(number, group, envelope))
+        try db.cachedStatement(
             sql: """
-                INSERT INTO case_keys(case_number, group_id, group_version, sealed_key) VALUES (?, ?, ?, ?)
-                ON CONFLICT(case_number, group_id) DO UPDATE SET group_version = excluded.group_version,
-                sealed_key = excluded.sealed_key
-                """,
-            arguments: [number.description, group, row["version"] as Int, Data(sealed)])
+                INSERT INTO case_keys(case_number, group_id, group_version, sealed_key, envelope_id)
+                SELECT ?, group_id, group_version, ?, id FROM key_envelopes WHERE id = ?
+                """
+        ).execute(arguments: [number.description, Data(wrapped), envelope])
+    }
+
+    /// Opens one stored case key with the group's secret: a sealed box, or a key wrapped under an envelope.
+    static func unsealCaseKey(_ db: Database, _ number: CaseNumber, row: Row, with secret: BoxSecretKey) throws
+        -> SymmetricKey
+    {
+        let sealed = Array(row["sealed_key"] as Data)
+        guard let envelope = row["envelope_id"] as Int64? else {
+            return try SymmetricKey(SealedBox.open(sealed, with: secret))
+        }
+        guard
+            let wrapBox = try Data.fetchOne(
+                db, sql: "SELECT sealed_wrap_key FROM key_envelopes WHERE id = ?", arguments: [envelope])
+        else { throw StoreError(.corrupted, "case \(number) names a missing key envelope") }
+        let wrap = try SymmetricKey(SealedBox.open(Array(wrapBox), with: secret))
+        let group: String = row["group_id"]
+        return try SymmetricKey(
+            XChaCha20Poly1305.open(sealed, using: wrap, authenticating: wrapAD(number, group, envelope)))
     }
 
     /// Opens the case key with any group `user` holds among those the case is sealed to.
@@ -53,13 +109,13 @@ extension Store {
         SymmetricKey, String
     ) {
         let rows = try Row.fetchAll(
-            db, sql: "SELECT group_id, sealed_key FROM case_keys WHERE case_number = ? ORDER BY group_id",
+            db,
+            sql: "SELECT group_id, sealed_key, envelope_id FROM case_keys WHERE case_number = ? ORDER BY group_id",
             arguments: [number.description])
         for row in rows {
             let group: String = row["group_id"]
             guard let secret = try? openGroupSecret(db, group, for: user) else { continue }
-            let key = try SealedBox.open(Array(row["sealed_key"] as Data), with: secret.box)
-            return (try SymmetricKey(key), group)
+            return (try unsealCaseKey(db, number, row: row, with: secret.box), group)
         }
         throw StoreError(.noKey, "\(user.id) holds no key that opens case \(number)")
     }
@@ -86,13 +142,14 @@ extension Store {
             c.deadline?.description, c.retention.name, indexPending, Data(sealed), c.number.description,
         ]
         if insert {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO cases(sign_for_due, lead_signed_for, last_progress, supervised,
                     channel, received_at, registered_at, category, priority, status, restricted,
                     lead_department, deadline, retention, index_pending, sealed_document, number, year, serial)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(c.number.year), \(c.number.serial))
-                    """, arguments: args)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: args + [c.number.year, c.number.serial])
         } else {
             try db.execute(
                 sql: """
@@ -133,10 +190,49 @@ extension Store {
     }
 
     /// Registers many letters in one transaction (bulk intake): all or none.
+    ///
+    /// The numbers are taken in one step; one wrap key, sealed to `office` in one envelope, wraps every case key of
+    /// the batch (one X25519 operation per batch instead of one per letter); the log frontier is read and written
+    /// once. Each letter is otherwise registered as `register` does, and the blind indexes are left pending.
     /// - Returns: the numbers, in order.
     public func registerBatch(_ letters: [Letter], by actor: Actor, at now: Timestamp) throws -> [CaseNumber] {
-        try write { db in
-            try letters.map { try registerInTransaction(db, $0, by: actor, at: now).0 }
+        guard !letters.isEmpty else { return [] }
+        return try write { db in
+            let year = policies.localDate(now).year
+            let last =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        INSERT INTO counters(year, last) VALUES (?, ?)
+                        ON CONFLICT(year) DO UPDATE SET last = last + excluded.last RETURNING last
+                        """, arguments: [year, letters.count]) ?? 0
+            let (envelope, wrap) = try Self.newEnvelope(db, to: "office")
+            var frontier = try Self.frontier(db)
+            // One guarded buffer for every case key of the batch, refilled per letter: each key is used and
+            // wrapped before the next one overwrites it.
+            let key = SymmetricKey.generate()
+            var numbers: [CaseNumber] = []
+            numbers.reserveCapacity(letters.count)
+            for (offset, letter) in letters.enumerated() {
+                let number = try CaseNumber(year: year, serial: last - letters.count + 1 + offset)
+                let transition: Transition
+                switch Workflow.register(
+                    number: number, letter: letter, category: nil, priority: .general, restricted: false, by: actor,
+                    at: now, policies: policies)
+                {
+                case .success(let t): transition = t
+                case .failure(let r): throw StoreError(refusal: r)
+                }
+                key.bytes.refillRandom()
+                try Self.writeMetadata(
+                    db, transition.letterCase, sealed: try Self.sealDocument(transition.letterCase, key: key),
+                    indexPending: true, insert: true, policies: policies)
+                try Self.wrapCaseKey(db, number, key, envelope: envelope, wrap: wrap, group: "office")
+                for event in transition.events { try Self.appendEvent(db, event, to: &frontier) }
+                numbers.append(number)
+            }
+            try Self.setMeta(db, "log_frontier", frontier.encoded)
+            return numbers
         }
     }
 

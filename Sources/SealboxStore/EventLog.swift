@@ -70,6 +70,12 @@ extension Store {
     /// Appends one event as the next leaf.
     static func appendEvent(_ db: Database, _ event: CaseEvent) throws {
         var frontier = try frontier(db)
+        try appendEvent(db, event, to: &frontier)
+        try setMeta(db, "log_frontier", frontier.encoded)
+    }
+
+    /// Appends one event as the next leaf of `frontier`, which the caller stores when its batch is done.
+    static func appendEvent(_ db: Database, _ event: CaseEvent, to frontier: inout MerkleFrontier) throws {
         let sequence = frontier.size + 1
         let details = EventLeaf.detailsText(event.details)
         let leaf = Merkle.leafHash(
@@ -78,17 +84,16 @@ extension Store {
                     sequence: sequence, at: event.at, actor: event.actor.rawValue, kind: event.kind,
                     caseNumber: event.caseNumber?.description, details: details
                 ).utf8))
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO events(sequence, case_number, kind, actor, at, details, leaf_hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                sequence, event.caseNumber?.description, event.kind, event.actor.rawValue, event.at.secondsSinceEpoch,
-                details, Data(leaf),
-            ])
+                """
+        ).execute(arguments: [
+            sequence, event.caseNumber?.description, event.kind, event.actor.rawValue, event.at.secondsSinceEpoch,
+            details, Data(leaf),
+        ])
         frontier.append(leaf)
-        try setMeta(db, "log_frontier", frontier.encoded)
     }
 
     /// Signs a checkpoint of the current tree head with `signer`'s key, unless the last one has the same size.

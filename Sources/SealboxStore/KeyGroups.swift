@@ -184,18 +184,24 @@ extension Store {
                 sql: "UPDATE key_groups SET version = ?, box_public = ? WHERE id = ?",
                 arguments: [version, Data(fresh.box.publicKey.bytes), group])
             // Re-seal every case key of the group to the new public key.
+            // Every case key of the group, wrapped or not, becomes a sealed box to the new key; the batch
+            // envelopes, which only the old secret opens, go.
             let rows = try Row.fetchAll(
-                db, sql: "SELECT case_number, sealed_key FROM case_keys WHERE group_id = ?", arguments: [group])
+                db, sql: "SELECT case_number, group_id, sealed_key, envelope_id FROM case_keys WHERE group_id = ?",
+                arguments: [group])
             for row in rows {
-                let key = try SealedBox.open(Array(row["sealed_key"] as Data), with: old.box)
+                let number = try CaseNumber(parsing: row["case_number"] as String)
+                let key = try Self.unsealCaseKey(db, number, row: row, with: old.box)
                 try db.execute(
-                    sql:
-                        "UPDATE case_keys SET sealed_key = ?, group_version = ? WHERE case_number = ? AND group_id = ?",
+                    sql: """
+                        UPDATE case_keys SET sealed_key = ?, group_version = ?, envelope_id = NULL
+                        WHERE case_number = ? AND group_id = ?
+                        """,
                     arguments: [
-                        Data(SealedBox.seal(key, to: fresh.box.publicKey)), version, row["case_number"] as String,
-                        group,
+                        Data(SealedBox.seal(key.bytes, to: fresh.box.publicKey)), version, number.description, group,
                     ])
             }
+            try db.execute(sql: "DELETE FROM key_envelopes WHERE group_id = ?", arguments: [group])
             // Every remaining holder gets the new secret (the seal seed carries over to those who held it).
             let holders = try Row.fetchAll(
                 db,

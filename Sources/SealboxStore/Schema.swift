@@ -142,6 +142,20 @@ enum Schema {
                 t.column("created_at", .integer).notNull()
             }
         }
+        migrator.registerMigration("v6-key-envelopes") { db in
+            // Bulk registration seals one wrap key per batch to the group (one X25519 operation, as HPKE does
+            // for many messages to one recipient) and wraps each case key under it. A case key row names its
+            // envelope; a row without one is a sealed box to the group as before.
+            try db.create(table: "key_envelopes") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("group_id", .text).notNull().references("key_groups")
+                t.column("group_version", .integer).notNull()
+                t.column("sealed_wrap_key", .blob).notNull()
+            }
+            try db.alter(table: "case_keys") { t in
+                t.add(column: "envelope_id", .integer).references("key_envelopes")
+            }
+        }
         return migrator
     }
 }

@@ -30,6 +30,8 @@ struct StoreTests {
                     at: f.now)
                 try f.runToClosure(number, feedback: Self.canaries[4], reply: Self.canaries[0])
             }
+            _ = try f.store.registerBatch(
+                [Self.letter(at: f.now), Self.letter(at: f.now)], by: f.user("clerk").actor, at: f.now)
             let contents = try FileManager.default.contentsOfDirectory(at: f.folder, includingPropertiesForKeys: nil)
             files = contents
             #expect(contents.contains { $0.lastPathComponent.hasSuffix("-wal") })
@@ -152,6 +154,66 @@ struct StoreTests {
         #expect(throws: StoreError.self) { try f.store.grant("office", to: "clerk2", by: f.user("auditor"), at: f.now) }
     }
 
+    /// DESIGN §3, case keys, in bulk: a batch's case keys are wrapped under one envelope sealed to `office`; each wrapped
+    /// key is bound to its case, group and envelope, and the numbers stay gapless around the batch.
+    @Test func batchKeysAreWrappedUnderOneEnvelopeAndBoundToTheirCase() throws {
+        let f = try StoreFixture()
+        let clerk = f.user("clerk")
+        let (first, _) = try f.store.register(Self.letter(at: f.now), by: clerk.actor, at: f.now)
+        let batch = try f.store.registerBatch(
+            [Self.letter(at: f.now), Self.letter(name: "另一人", at: f.now), Self.letter(at: f.now)], by: clerk.actor,
+            at: f.now)
+        let (after, _) = try f.store.register(Self.letter(at: f.now), by: clerk.actor, at: f.now)
+        #expect(
+            ([first] + batch + [after]).map(\.description) == [
+                "2026-000001", "2026-000002", "2026-000003", "2026-000004", "2026-000005",
+            ])
+        #expect(try f.store.read(batch[1], purpose: "x", by: clerk, at: f.now).letter.sender.name?.value == "另一人")
+        #expect(try f.store.read(batch[2], purpose: "x", by: f.user("reviewer"), at: f.now).number == batch[2])
+        let envelopes = try f.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM key_envelopes") }
+        #expect(envelopes == 1)
+        // Not readable at the key level by a department or an auditor: they hold no office secret.
+        #expect(throws: StoreError.self) {
+            try f.store.pool.read { db in try Store.openCaseKey(db, batch[0], for: f.user("healthhead")) }
+        }
+        #expect(throws: StoreError.self) {
+            try f.store.pool.read { db in try Store.openCaseKey(db, batch[0], for: f.user("auditor")) }
+        }
+        // The wrapped key of one case copied into another case's row does not open.
+        try f.store.pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE case_keys SET sealed_key = (SELECT sealed_key FROM case_keys WHERE case_number = ?)
+                    WHERE case_number = ?
+                    """, arguments: [batch[0].description, batch[1].description])
+        }
+        #expect(throws: (any Error).self) { try f.store.read(batch[1], purpose: "x", by: clerk, at: f.now) }
+        #expect(try f.store.read(batch[0], purpose: "x", by: clerk, at: f.now).number == batch[0])
+        // A flipped byte in the envelope opens nothing of the batch.
+        try f.store.pool.write { db in
+            try db.execute(sql: "UPDATE key_envelopes SET sealed_wrap_key = zeroblob(length(sealed_wrap_key))")
+        }
+        #expect(throws: (any Error).self) { try f.store.read(batch[0], purpose: "x", by: clerk, at: f.now) }
+        #expect(try f.store.read(first, purpose: "x", by: clerk, at: f.now).number == first)
+    }
+
+    /// DESIGN §3: rotation turns a batch's wrapped keys into sealed boxes to the new key and drops the envelopes.
+    @Test func rotationResealsBatchKeysAndDropsEnvelopes() throws {
+        let f = try StoreFixture()
+        let batch = try f.store.registerBatch(
+            [Self.letter(at: f.now), Self.letter(at: f.now)], by: f.user("clerk").actor, at: f.now)
+        try f.store.removeMember("clerk2", from: "office", by: f.user("clerk"), at: f.now)
+        let envelopes = try f.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM key_envelopes") }
+        #expect(envelopes == 0)
+        for number in batch {
+            #expect(try f.store.read(number, purpose: "x", by: f.user("reviewer"), at: f.now).number == number)
+            let denied = #expect(throws: StoreError.self) {
+                try f.store.read(number, purpose: "x", by: f.user("clerk2"), at: f.now)
+            }
+            #expect(denied?.code == .noKey)
+        }
+    }
+
     @Test func repeatWriterLookupFindsTheSameWriterOnly() throws {
         let f = try StoreFixture()
         let clerk = f.user("clerk")
@@ -180,7 +242,10 @@ struct StoreTests {
         let nextYear = f.at("2026-01-05")
         _ = nextYear
         let reopened = try Store(path: f.store.path, policies: StoreFixture.policies())
-        #expect(try reopened.appliedMigrations() == ["v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive"])
+        #expect(
+            try reopened.appliedMigrations() == [
+                "v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive", "v6-key-envelopes",
+            ])
         #expect(try reopened.list(by: f.user("auditor").actor).count == 5)
         #expect(throws: StoreError.self) { try reopened.list(by: f.user("admin").actor) }
     }
@@ -294,12 +359,18 @@ struct StoreEvolutionTests {
             }
         }
         let store = try Store(path: path, policies: StoreFixture.policies())
-        #expect(try store.appliedMigrations() == ["v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive"])
+        #expect(
+            try store.appliedMigrations() == [
+                "v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive", "v6-key-envelopes",
+            ])
         #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT last FROM counters") } == 41)
         // v3 turned the event written under v1 into the first leaf.
         let events = try store.events()
         #expect(events.count == 1 && events[0].recordedLeaf.count == 32)
         let again = try Store(path: path, policies: StoreFixture.policies())
-        #expect(try again.appliedMigrations() == ["v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive"])
+        #expect(
+            try again.appliedMigrations() == [
+                "v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive", "v6-key-envelopes",
+            ])
     }
 }

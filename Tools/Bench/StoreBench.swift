@@ -69,7 +69,9 @@ func benchStore() throws {
         for i in 0..<single { _ = try store.register(letters[i], by: intake, at: now) }
     }
     let rawRate = Double(count) / rawSeconds
-    print("store: \(count) letters of ~1 KB, sealed (XChaCha20-Poly1305 + sealed box to office), WAL")
+    print(
+        "store: \(count) letters of ~1 KB, sealed (XChaCha20-Poly1305; bulk: keys wrapped under one envelope per batch), WAL"
+    )
     let batch = Double(count) / batchSeconds
     print(
         String(
