@@ -52,10 +52,12 @@ public final class BagWriter {
     ///   - baggingDate: `YYYY-MM-DD`.
     ///   - signer: the minisign key that signs the tag manifest.
     ///   - trustedComment: the signature's trusted comment.
+    ///   - sync: whether to flush the tar to disk (false when the caller syncs a batch of packages itself).
     /// - Returns: the SHA-512 (hex) of the tag manifest: the package's identity in the chain.
     /// - Throws: `ArchiveError.io` when the tar cannot be written; `CryptoError` for a bad trusted comment.
     public func finish(
-        info: [(String, String)], baggingDate: String, signer: Minisign.SecretKey, trustedComment: String
+        info: [(String, String)], baggingDate: String, signer: Minisign.SecretKey, trustedComment: String,
+        sync: Bool = true
     ) throws -> String {
         let bagit = Array("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".utf8)
         var infoLines = info
@@ -72,7 +74,7 @@ public final class BagWriter {
         tags.append(("tagmanifest-sha512.txt", tagManifest))
         tags.append(("tagmanifest-sha512.txt.minisig", Array(signature.fileText.utf8)))
         for (file, bytes) in tags { try tar.add("\(name)/\(file)", bytes: bytes) }
-        try tar.close()
+        try tar.close(sync: sync)
         return Hex.encode(SHA512.hash(tagManifest))
     }
 }

@@ -91,13 +91,13 @@ public final class TarWriter {
         guard written == size else { throw ArchiveError(.io, "\(name): wrote \(written) bytes, announced \(size)") }
     }
 
-    /// Finishes the archive and flushes it to disk.
+    /// Finishes the archive and, unless `sync` is false (a caller syncing many files itself), flushes it to disk.
     /// - Throws: `ArchiveError.io`.
-    public func close() throws {
+    public func close(sync: Bool = true) throws {
         guard archive_write_close(handle) == ARCHIVE_OK else {
             throw ArchiveError(.io, "cannot finish \(path): \(Self.message(handle))")
         }
-        try FileStreams.sync(path: path)
+        if sync { try FileStreams.sync(path: path) }
     }
 }
 

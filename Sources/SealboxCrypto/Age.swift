@@ -102,6 +102,15 @@ public final class AgeEncryptor {
         self.chunk = [UInt8](repeating: 0, count: Age.chunkCount)
     }
 
+    /// The size of the binary file this encryptor makes from `plaintextCount` bytes (header, then one 16-byte tag
+    /// per 64 KiB chunk, at least one chunk): what a tar header must announce before the bytes stream.
+    /// - Precondition: not armored, and nothing emitted yet.
+    public func encryptedCount(plaintextCount: Int) -> Int {
+        precondition(armor == nil && !header.isEmpty, "encryptedCount is for a fresh binary encryptor")
+        let chunks = max(1, (plaintextCount + Age.chunkSize - 1) / Age.chunkSize)
+        return header.count + plaintextCount + chunks * ChaCha20Poly1305IETF.tagCount
+    }
+
     private func emit(_ bytes: UnsafeRawBufferPointer, _ output: (UnsafeRawBufferPointer) throws -> Void) throws {
         if armor != nil {
             try armor?.update(bytes, output: output)

@@ -10,6 +10,11 @@ extension Array: RawBytes where Element == UInt8 {}
 extension ArraySlice: RawBytes where Element == UInt8 {}
 extension ContiguousArray: RawBytes where Element == UInt8 {}
 
+extension UnsafeRawBufferPointer: RawBytes {
+    /// Lends itself: for sealing part of a buffer without copying it.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try body(self) }
+}
+
 /// A byte that empty buffers point at: libsodium's headers mark pointers `nonnull` even for zero lengths.
 nonisolated(unsafe) private let emptyByte: UnsafeMutablePointer<UInt8> = {
     let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)

@@ -5,7 +5,9 @@ import Synchronization
 ///
 /// Security contract:
 /// - the bytes live in memory from `sodium_malloc` (guard pages, `mlock`ed where the system allows) and are
-///   zeroed with `sodium_memzero` before `sodium_free` when the last reference goes;
+///   zeroed with `sodium_memzero` before `sodium_free` when the last reference goes; secrets of 64 bytes or fewer
+///   (keys, nonces, MACs) take a slot of a `SecureSlab` — itself `sodium_malloc`ed, guarded and locked — and are
+///   zeroed before the slot goes back, since a `sodium_malloc` of its own costs tens of microseconds here;
 /// - equality is constant-time (`sodium_memcmp`);
 /// - `description`, `debugDescription`, `dump` and string interpolation print `SecureBytes(N bytes, redacted)`;
 /// - not `Codable`: a secret leaves this type only by an explicit `withUnsafeBytes` or a sealing call.
@@ -17,6 +19,8 @@ public final class SecureBytes: @unchecked Sendable {
     /// The number of secret bytes.
     public let count: Int
     private let probe: Int?
+    /// Whether the bytes are a slot of `SecureSlab` (small secrets) rather than their own `sodium_malloc`.
+    private let pooled: Bool
 
     /// Allocates `count` zeroed bytes and lets `fill` write them.
     ///
@@ -34,7 +38,8 @@ public final class SecureBytes: @unchecked Sendable {
     init<E: Error>(count: Int, probe: Int?, fill: (UnsafeMutableRawBufferPointer) throws(E) -> Void) throws(E) {
         Sodium.ensure()
         let size = max(count, 1)
-        guard let memory = sodium_malloc(size) else {
+        let pooled = probe == nil && size <= SecureSlab.slotSize
+        guard let memory = pooled ? SecureSlab.take() : sodium_malloc(size) else {
             // Out of guarded memory: there is no way to continue safely.
             fatalError("sodium_malloc failed: out of guarded memory")
         }
@@ -42,8 +47,14 @@ public final class SecureBytes: @unchecked Sendable {
         self.pointer = memory
         self.count = count
         self.probe = probe
+        self.pooled = pooled
         // Every stored property is set: if `fill` throws, Swift runs `deinit`, which frees. Never free here.
         try fill(UnsafeMutableRawBufferPointer(start: memory, count: count))
+    }
+
+    /// Allocates `count` zeroed bytes, to be filled later (a reused buffer for streaming).
+    public convenience init(count: Int) {
+        self.init(count: count) { (_: UnsafeMutableRawBufferPointer) -> Void in }
     }
 
     /// Copies `bytes` into secure memory; the caller should wipe its own copy.
@@ -74,7 +85,11 @@ public final class SecureBytes: @unchecked Sendable {
             let zeroed = sodium_is_zero(pointer.assumingMemoryBound(to: UInt8.self), max(count, 1)) == 1
             SecureBytes.probeRecords.withLock { $0[probe, default: []].append(zeroed) }
         }
-        sodium_free(pointer)
+        if pooled {
+            SecureSlab.give(pointer)
+        } else {
+            sodium_free(pointer)
+        }
     }
 
     /// Lends the secret bytes read-only for the duration of `body`; the pointer must not escape.
@@ -115,4 +130,37 @@ extension SecureBytes: CustomStringConvertible, CustomDebugStringConvertible, Cu
     public var description: String { "SecureBytes(\(count) bytes, redacted)" }
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
+}
+
+/// Small secrets' memory: slabs of 64-byte slots, each slab one `sodium_malloc` (guard pages around the slab,
+/// `mlock`ed), handed out and taken back under a lock.
+///
+/// Slots are zeroed by `SecureBytes` before they come back. What this gives up against one `sodium_malloc` per
+/// secret: no guard page between two slots of one slab. Slabs are never freed; the pool grows to the peak number of
+/// small secrets alive at once.
+enum SecureSlab {
+    /// The largest secret a slot holds.
+    static let slotSize = 64
+    static let slotsPerSlab = 256
+    // The pointers are only handed between threads under this lock.
+    nonisolated(unsafe) private static var free: [UnsafeMutableRawPointer] = []
+    private static let lock = Mutex(())
+
+    /// A zeroed slot, or `nil` when guarded memory is exhausted.
+    static func take() -> UnsafeMutableRawPointer? {
+        lock.withLock { _ -> UnsafeMutableRawPointer? in
+            if free.isEmpty {
+                guard let slab = sodium_malloc(slotSize * slotsPerSlab) else { return nil }
+                sodium_memzero(slab, slotSize * slotsPerSlab)
+                free.reserveCapacity(free.count + slotsPerSlab)
+                for i in 0..<slotsPerSlab { free.append(slab + i * slotSize) }
+            }
+            return free.removeLast()
+        }
+    }
+
+    /// Returns a slot, already zeroed by its owner.
+    static func give(_ slot: UnsafeMutableRawPointer) {
+        lock.withLock { _ in free.append(slot) }
+    }
 }

@@ -35,44 +35,17 @@ public enum Merkle {
 
     /// MTH of leaf hashes `leaves[range]`.
     public static func root(_ leaves: ArraySlice<Hash>) -> Hash {
-        switch leaves.count {
-        case 0: return emptyRoot
-        case 1: return leaves[leaves.startIndex]
-        default:
-            let k = split(leaves.count)
-            let mid = leaves.startIndex + k
-            return nodeHash(root(leaves[leaves.startIndex..<mid]), root(leaves[mid...]))
-        }
+        MerkleTree(leaves: Array(leaves)).root
     }
 
     /// The inclusion proof PATH(m, D[n]) (RFC 9162 §2.1.3.1) for leaf `index` in the tree of `leaves`.
     public static func inclusionProof(_ index: Int, _ leaves: ArraySlice<Hash>) -> [Hash] {
-        precondition(index >= 0 && index < leaves.count, "leaf index out of range")
-        guard leaves.count > 1 else { return [] }
-        let k = split(leaves.count)
-        let mid = leaves.startIndex + k
-        if index < k {
-            return inclusionProof(index, leaves[leaves.startIndex..<mid]) + [root(leaves[mid...])]
-        }
-        return inclusionProof(index - k, leaves[mid...]) + [root(leaves[leaves.startIndex..<mid])]
+        MerkleTree(leaves: Array(leaves)).inclusionProof(index)
     }
 
     /// The consistency proof PROOF(m, D[n]) (RFC 9162 §2.1.4.1) between the first `m` leaves and all of `leaves`.
     public static func consistencyProof(_ m: Int, _ leaves: ArraySlice<Hash>) -> [Hash] {
-        precondition(m >= 0 && m <= leaves.count, "old size out of range")
-        guard m > 0 && m < leaves.count else { return [] }
-        return subproof(m, leaves, complete: true)
-    }
-
-    static func subproof(_ m: Int, _ leaves: ArraySlice<Hash>, complete: Bool) -> [Hash] {
-        let n = leaves.count
-        if m == n { return complete ? [] : [root(leaves)] }
-        let k = split(n)
-        let mid = leaves.startIndex + k
-        if m <= k {
-            return subproof(m, leaves[leaves.startIndex..<mid], complete: complete) + [root(leaves[mid...])]
-        }
-        return subproof(m - k, leaves[mid...], complete: false) + [root(leaves[leaves.startIndex..<mid])]
+        MerkleTree(leaves: Array(leaves)).consistencyProof(m)
     }
 
     /// Verifies an inclusion proof (RFC 9162 §2.1.3.2).
@@ -136,6 +109,79 @@ public enum Merkle {
             sn >>= 1
         }
         return fr == firstRoot && sr == secondRoot && sn == 0
+    }
+}
+
+/// A tree held whole, with every perfect subtree's hash computed once (about n hashes).
+///
+/// RFC 9162 splits a range at the largest power of two below its size, so every left part it names is a perfect
+/// subtree aligned to its own size; any subtree hash, inclusion proof or consistency proof then costs O(log² n)
+/// hashes at most instead of O(n): many proofs against one checkpoint (an archive export) share one tree.
+public struct MerkleTree: Sendable {
+    /// `levels[h][j]` is the hash of leaves `j·2^h ..< (j+1)·2^h`.
+    private let levels: [[Merkle.Hash]]
+
+    /// Builds the perfect subtrees of `leaves` (leaf hashes, in order).
+    public init(leaves: [Merkle.Hash]) {
+        var levels = [leaves]
+        while let below = levels.last, below.count >= 2 {
+            var up: [Merkle.Hash] = []
+            up.reserveCapacity(below.count / 2)
+            var i = 0
+            while i + 1 < below.count {
+                up.append(Merkle.nodeHash(below[i], below[i + 1]))
+                i += 2
+            }
+            levels.append(up)
+        }
+        self.levels = levels
+    }
+
+    /// The number of leaves.
+    public var size: Int { levels[0].count }
+
+    /// MTH(D[0:size]).
+    public var root: Merkle.Hash { hash(0, size) }
+
+    /// MTH of leaves `start ..< end`, for ranges RFC 9162's splitting produces.
+    func hash(_ start: Int, _ end: Int) -> Merkle.Hash {
+        let n = end - start
+        if n == 0 { return Merkle.emptyRoot }
+        if n & (n - 1) == 0 && start % n == 0 {
+            let height = n.trailingZeroBitCount
+            return levels[height][start >> height]
+        }
+        let k = Merkle.split(n)
+        return Merkle.nodeHash(hash(start, start + k), hash(start + k, end))
+    }
+
+    /// PATH(index, D[0:size]) (RFC 9162 §2.1.3.1).
+    public func inclusionProof(_ index: Int) -> [Merkle.Hash] {
+        precondition(index >= 0 && index < size, "leaf index out of range")
+        return path(index, 0, size)
+    }
+
+    private func path(_ m: Int, _ start: Int, _ end: Int) -> [Merkle.Hash] {
+        let n = end - start
+        guard n > 1 else { return [] }
+        let k = Merkle.split(n)
+        if m < k { return path(m, start, start + k) + [hash(start + k, end)] }
+        return path(m - k, start + k, end) + [hash(start, start + k)]
+    }
+
+    /// PROOF(m, D[0:size]) (RFC 9162 §2.1.4.1).
+    public func consistencyProof(_ m: Int) -> [Merkle.Hash] {
+        precondition(m >= 0 && m <= size, "old size out of range")
+        guard m > 0 && m < size else { return [] }
+        return subproof(m, 0, size, complete: true)
+    }
+
+    private func subproof(_ m: Int, _ start: Int, _ end: Int, complete: Bool) -> [Merkle.Hash] {
+        let n = end - start
+        if m == n { return complete ? [] : [hash(start, end)] }
+        let k = Merkle.split(n)
+        if m <= k { return subproof(m, start, start + k, complete: complete) + [hash(start + k, end)] }
+        return subproof(m - k, start + k, end, complete: false) + [hash(start, start + k)]
     }
 }
 

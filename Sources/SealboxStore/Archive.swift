@@ -45,24 +45,31 @@ extension Store {
 
     /// Exports every closed, not yet archived case into one signed, chained package each (M6.1), in `folder`.
     ///
-    /// Each package is written to a temporary file, synced and renamed into place; only then is the case marked
-    /// archived, in one transaction with the chain record — a crash leaves no half package and no case marked
-    /// archived without one (a package written but not recorded is rewritten, identically numbered, next time).
+    /// Cases go in batches of `batchSize`: one transaction opens the batch's cases (logging each read) and proves
+    /// their closing events against one checkpoint; each package is written to a temporary file; the batch is
+    /// synced and renamed into place; only then does one transaction mark the batch's cases archived with their
+    /// chain records. A crash leaves no half package and no case marked archived without one (a package written but
+    /// not recorded is rewritten, identically numbered, next time). One export at a time per store (a lock file
+    /// beside it).
     /// - Parameters:
     ///   - folder: where packages go.
     ///   - archivist: an archivist holding the archive key and its seal.
     ///   - extraRecipients: further age recipients (several archive keys are allowed).
     ///   - now: the time.
-    ///   - progress: called after each package.
+    ///   - batchSize: cases per batch.
+    ///   - progress: called after each package is written, with the count so far and the total.
     /// - Returns: the packages written.
-    /// - Throws: `StoreError.notPermitted` / `.noKey`; `ArchiveError` for I/O.
+    /// - Throws: `StoreError.notPermitted` / `.noKey`; `.busy` when another export runs; `ArchiveError` for I/O.
     public func exportArchive(
         to folder: String, by archivist: UnlockedUser, extraRecipients: [AgeRecipient] = [], at now: Timestamp,
-        progress: (Int, Int) -> Void = { _, _ in }
+        batchSize: Int = 64, progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> [ExportedPackage] {
         guard policies.scope(of: archivist.actor, for: .archive) != nil else {
             throw StoreError(.notPermitted, "\(archivist.id) may not archive cases")
         }
+        let lock = try ExportLock(path: path + "-archive.lock")
+        defer { lock.release() }
+        let access = try readAccess(purpose: "archive export", by: archivist)
         let (secret, origin, pending) = try read { db -> (GroupSecret, String, [CaseNumber]) in
             let secret = try Self.openGroupSecret(db, "archive", for: archivist)
             let numbers = try String.fetchAll(
@@ -80,39 +87,88 @@ extension Store {
         let sealKey = try SigningSecretKey(seed: seed)
         let signer = Minisign.SecretKey(key: sealKey, keyID: try Self.minisignKeyID(sealKey.publicKey))
         let recipients = [AgeRecipient(secret.box.publicKey)] + extraRecipients
+        var (sequence, previous) = try read { db -> (Int, String) in
+            let last = try Row.fetchOne(
+                db, sql: "SELECT sequence, tag_digest FROM archive_packages ORDER BY sequence DESC LIMIT 1")
+            return ((last?["sequence"] as Int?) ?? 0, (last?["tag_digest"] as String?) ?? "none")
+        }
         var written: [ExportedPackage] = []
-        for (index, number) in pending.enumerated() {
-            let c = try read(number, purpose: "archive export", by: archivist, at: now)
-            let (sequence, previous) = try read { db -> (Int, String) in
-                let last = try Row.fetchOne(
-                    db, sql: "SELECT sequence, tag_digest FROM archive_packages ORDER BY sequence DESC LIMIT 1")
-                return ((last?["sequence"] as Int?).map { $0 + 1 } ?? 1, (last?["tag_digest"] as String?) ?? "none")
+        for start in stride(from: 0, to: pending.count, by: max(batchSize, 1)) {
+            let numbers = pending[start..<min(start + max(batchSize, 1), pending.count)]
+            // 1. Open the batch, log the reads, prove each closing event against one checkpoint.
+            let opened = try write { db -> [(LetterCase, [LoggedEvent], TlogProof?)] in
+                let cases = try numbers.map {
+                    try readInTransaction(db, $0, purpose: "archive export", access: access, by: archivist, at: now)
+                }
+                try Self.signCheckpoint(db, by: archivist)
+                let prover = try LogProver(db)
+                return try cases.map { c in
+                    let history = try Self.events(db, case: c.number)
+                    let closing = history.last { $0.kind == "case.closed" }
+                    return (c, history, try closing.map { try prover.prove(db, $0.sequence) })
+                }
             }
-            let fileName = "\(String(format: "%06d", sequence))-\(number).tar"
-            let finalPath = "\(folder)/\(fileName)"
-            let tempPath = "\(folder)/.\(fileName).partial"
-            let digest = try writePackage(
-                c, to: tempPath, sequence: sequence, previous: previous, origin: origin, recipients: recipients,
-                signer: signer, archivist: archivist, now: now)
-            guard rename(tempPath, finalPath) == 0 else { throw StoreError(.database, "cannot rename \(tempPath)") }
+            // 2. Each package to a temporary file, chained to the one before.
+            var batch: [(package: ExportedPackage, temporary: String)] = []
+            var current: String?
+            defer {
+                // On any failure before the rename, no temporary file stays behind.
+                for path in batch.map(\.temporary) + [current].compactMap({ $0 }) where FileStreams.exists(path) {
+                    FileStreams.remove(path)
+                }
+            }
+            for (c, history, proof) in opened {
+                sequence += 1
+                let fileName = "\(String(format: "%06d", sequence))-\(c.number).tar"
+                let temporary = "\(folder)/.\(fileName).partial"
+                current = temporary
+                previous = try writePackage(
+                    c, history: history, proof: proof, to: temporary, sequence: sequence, previous: previous,
+                    origin: origin, recipients: recipients, signer: signer, archivist: archivist, now: now)
+                batch.append(
+                    (
+                        ExportedPackage(
+                            sequence: sequence, caseNumber: c.number, fileName: fileName, tagDigest: previous),
+                        temporary
+                    ))
+                current = nil
+                progress(written.count + batch.count, pending.count)
+            }
+            // 3. Durable, then visible.
+            for entry in batch { try FileStreams.sync(path: entry.temporary) }
+            for entry in batch {
+                guard rename(entry.temporary, "\(folder)/\(entry.package.fileName)") == 0 else {
+                    throw StoreError(.database, "cannot rename \(entry.temporary)")
+                }
+            }
             try FileStreams.sync(path: folder)
-            try apply(.archive(package: "\(sequence):\(digest.prefix(16))"), to: number, by: archivist, at: now) {
-                db in
-                try db.execute(
-                    sql:
-                        "INSERT INTO archive_packages(sequence, case_number, tag_digest, file_name, created_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [sequence, number.description, digest, fileName, now.secondsSinceEpoch])
+            // 4. Recorded: the cases archived with their chain records, in one transaction.
+            try write { db in
+                for entry in batch {
+                    let p = entry.package
+                    _ = try applyInTransaction(
+                        db, .archive(package: "\(p.sequence):\(p.tagDigest.prefix(16))"), to: p.caseNumber,
+                        by: archivist, at: now)
+                    try db.execute(
+                        sql: """
+                            INSERT INTO archive_packages(sequence, case_number, tag_digest, file_name, created_at)
+                            VALUES (?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            p.sequence, p.caseNumber.description, p.tagDigest, p.fileName, now.secondsSinceEpoch,
+                        ])
+                }
+                try Self.signCheckpoint(db, by: archivist)
             }
-            written.append(
-                ExportedPackage(sequence: sequence, caseNumber: number, fileName: fileName, tagDigest: digest))
-            progress(index + 1, pending.count)
+            written += batch.map(\.package)
         }
         return written
     }
 
     func writePackage(
-        _ c: LetterCase, to path: String, sequence: Int, previous: String, origin: String, recipients: [AgeRecipient],
-        signer: Minisign.SecretKey, archivist: UnlockedUser, now: Timestamp
+        _ c: LetterCase, history: [LoggedEvent], proof: TlogProof?, to path: String, sequence: Int, previous: String,
+        origin: String, recipients: [AgeRecipient], signer: Minisign.SecretKey, archivist: UnlockedUser,
+        now: Timestamp
     ) throws -> String {
         let bag = try BagWriter(path: path, bagName: c.number.description, modificationTime: Int(now.secondsSinceEpoch))
         let encoder = JSONEncoder()
@@ -161,16 +217,31 @@ extension Store {
                 reply: c.reply, satisfaction: c.satisfaction, supervisions: c.supervisions, progress: c.progress,
                 contacts: c.contacts, extensions: c.extensions))
         // The original letter's attachments (M6.1.2), each sealed on its own, in the order they came.
-        for position in c.letter.attachments.indices {
-            let bytes = try read { db in try Self.openAttachment(db, position, of: c.number, for: archivist) }
-            try bag.addPayload("attachments/\(position).age", bytes: try Age.encrypt(bytes, to: recipients))
+        // Streamed chunk by chunk from the store through age into the tar: memory stays flat whatever the size.
+        for (position, info) in c.letter.attachments.enumerated() {
+            try read { db in
+                let (key, _) = try Self.openCaseKey(db, c.number, for: archivist)
+                let encryptor = try AgeEncryptor(recipients: recipients)
+                var digest = SHA256()
+                try bag.addPayload(
+                    "attachments/\(position).age", size: encryptor.encryptedCount(plaintextCount: info.byteCount)
+                ) { emit in
+                    try Self.forEachAttachmentChunk(db, position, of: c.number, key: key) { chunk in
+                        digest.update(chunk)
+                        try encryptor.update(chunk, output: emit)
+                    }
+                    try encryptor.finish(output: emit)
+                }
+                guard Hex.encode(digest.finalize()) == info.sha256 else {
+                    throw StoreError(.corrupted, "attachment \(position) of \(c.number) does not match its digest")
+                }
+            }
         }
-        let history =
-            try events(case: c.number).map { $0.leafText.replacingOccurrences(of: "\n", with: "\t") }
-            .joined(separator: "\n") + "\n"
-        try bag.addPayload("history.jsonl.age", bytes: try Age.encrypt(Array(history.utf8), to: recipients))
-        if let closing = try events(case: c.number, kind: "case.closed").last {
-            try bag.addPayload("log-proof.tlog-proof", bytes: Array(try prove(event: closing.sequence).serialised.utf8))
+        let lines =
+            history.map { $0.leafText.replacingOccurrences(of: "\n", with: "\t") }.joined(separator: "\n") + "\n"
+        try bag.addPayload("history.jsonl.age", bytes: try Age.encrypt(Array(lines.utf8), to: recipients))
+        if let proof {
+            try bag.addPayload("log-proof.tlog-proof", bytes: Array(proof.serialised.utf8))
         }
         return try bag.finish(
             info: [
@@ -180,7 +251,7 @@ extension Store {
                 ("Sealbox-Previous-Package", previous),
             ],
             baggingDate: "\(policies.localDate(now))", signer: signer,
-            trustedComment: "Sealbox-Sequence: \(sequence) \(c.number)")
+            trustedComment: "Sealbox-Sequence: \(sequence) \(c.number)", sync: false)
     }
 }
 
@@ -201,5 +272,27 @@ extension Store {
             try Self.signCheckpoint(db, by: archivist)
             return AgeIdentity(secret.box)
         }
+    }
+}
+
+/// An exclusive lock on a file beside the store, so that two exports never number packages alike.
+struct ExportLock {
+    private let descriptor: Int32
+
+    /// Takes the lock, or refuses at once when another process holds it.
+    /// - Throws: `StoreError.busy` when held; `.database` when the lock file cannot be opened.
+    init(path: String) throws {
+        descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw StoreError(.database, "cannot open the export lock \(path)") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw StoreError(.busy, "another archive export is running on this store; try again when it ends")
+        }
+    }
+
+    /// Releases the lock.
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
     }
 }

@@ -8,8 +8,18 @@ extension Store {
         Array("sealbox/case/v1|\(number)|attachment:\(position)".utf8)
     }
 
-    /// Adds an attachment to a case: its bytes sealed under the case key (bound to case and position), its
-    /// description (file name sealed, SHA-256, size, media type) in the sealed document.
+    /// Plaintext bytes per sealed attachment chunk.
+    static let attachmentChunkSize = 64 * 1024
+
+    /// Associated data of one chunk: case, position, chunk index and whether it is the last, so that chunks cannot
+    /// be moved, reordered, or cut off at a chunk boundary.
+    static func attachmentChunkAD(_ number: CaseNumber, _ position: Int, _ chunk: Int, last: Bool) -> [UInt8] {
+        Array("sealbox/case/v1|\(number)|attachment:\(position)|chunk:\(chunk)|\(last ? "last" : "more")".utf8)
+    }
+
+    /// Adds an attachment to a case: its bytes sealed in 64 KiB chunks under the case key (each bound to case,
+    /// position, index and last-ness), its description (file name sealed, SHA-256, size, media type) in the sealed
+    /// document.
     /// - Returns: the attachment's position.
     /// - Throws: `StoreError.noKey` when `user` cannot open the case; `.notPermitted` without `case.register`.
     @discardableResult
@@ -17,21 +27,51 @@ extension Store {
         _ bytes: [UInt8], fileName: Personal<String>, mediaType: String, to number: CaseNumber, by user: UnlockedUser,
         at now: Timestamp
     ) throws -> Int {
+        try attach(fileName: fileName, mediaType: mediaType, to: number, by: user, at: now) { emit in
+            try bytes.withUnsafeBytes { try emit($0) }
+        }
+    }
+
+    /// Adds the file at `path` as an attachment, streaming it: memory stays flat whatever its size.
+    /// - Returns: the attachment's position.
+    /// - Throws: as `attach(_:…)`; `CryptoError.io` when the file cannot be read.
+    @discardableResult
+    public func attach(
+        fileAt path: String, fileName: Personal<String>, mediaType: String, to number: CaseNumber,
+        by user: UnlockedUser, at now: Timestamp
+    ) throws -> Int {
+        try attach(fileName: fileName, mediaType: mediaType, to: number, by: user, at: now) { emit in
+            try FileStreams.forEachBlock(ofFile: path) { try emit($0) }
+        }
+    }
+
+    func attach(
+        fileName: Personal<String>, mediaType: String, to number: CaseNumber, by user: UnlockedUser, at now: Timestamp,
+        source: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws -> Int {
         guard policies.scope(of: user.actor, for: .register) != nil else {
             throw StoreError(.notPermitted, "\(user.id) may not add attachments")
         }
         return try write { db in
             var (key, c) = try Self.loadForWrite(db, number, user)
             let position = c.letter.attachments.count
-            c.letter.attachments.append(
-                AttachmentInfo(
-                    fileName: fileName, mediaType: mediaType, byteCount: bytes.count,
-                    sha256: Hex.encode(SHA256.hash(bytes))))
-            let sealed = XChaCha20Poly1305.seal(bytes, using: key, authenticating: Self.attachmentAD(number, position))
+            try db.execute(
+                sql: """
+                    INSERT INTO case_attachments(case_number, position, byte_count, sealed_bytes, chunk_count)
+                    VALUES (?, ?, 0, x'', 0)
+                    """,
+                arguments: [number.description, position])
+            var writer = AttachmentChunkWriter(db: db, number: number, position: position, key: key)
+            try source { try writer.update($0) }
+            try writer.finish()
             try db.execute(
                 sql:
-                    "INSERT INTO case_attachments(case_number, position, byte_count, sealed_bytes) VALUES (?, ?, ?, ?)",
-                arguments: [number.description, position, bytes.count, Data(sealed)])
+                    "UPDATE case_attachments SET byte_count = ?, chunk_count = ? WHERE case_number = ? AND position = ?",
+                arguments: [writer.total, writer.chunks, number.description, position])
+            c.letter.attachments.append(
+                AttachmentInfo(
+                    fileName: fileName, mediaType: mediaType, byteCount: writer.total,
+                    sha256: Hex.encode(writer.digest.finalize())))
             try Self.writeMetadata(
                 db, c, sealed: try Self.sealDocument(c, key: key), indexPending: try Self.isIndexPending(db, number),
                 insert: false, policies: policies)
@@ -39,9 +79,51 @@ extension Store {
                 db,
                 CaseEvent(
                     kind: "attachment.added", caseNumber: number, actor: user.id, at: now,
-                    details: ["position": "\(position)", "bytes": "\(bytes.count)", "media_type": mediaType]))
+                    details: ["position": "\(position)", "bytes": "\(writer.total)", "media_type": mediaType]))
             try Self.signCheckpoint(db, by: user)
             return position
+        }
+    }
+
+    /// Streams an attachment's plaintext, chunk by chunk, to `body` (one guarded 64 KiB buffer, reused).
+    ///
+    /// No policy check and no read event: callers do both. A missing, reordered, moved or cut-off chunk fails.
+    /// - Throws: `StoreError.notFound`, `.corrupted`; `CryptoError` when a chunk does not authenticate.
+    static func forEachAttachmentChunk(
+        _ db: Database, _ position: Int, of number: CaseNumber, key: SymmetricKey,
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT chunk_count, sealed_bytes FROM case_attachments WHERE case_number = ? AND position = ?",
+                arguments: [number.description, position])
+        else { throw StoreError(.notFound, "attachment \(position) of \(number) is missing") }
+        guard let chunks = row["chunk_count"] as Int? else {
+            // Stored before v8: one sealed blob.
+            let bytes = try XChaCha20Poly1305.open(
+                Array(row["sealed_bytes"] as Data), using: key, authenticating: attachmentAD(number, position))
+            try bytes.withUnsafeBytes(body)
+            return
+        }
+        let buffer = SecureBytes(count: attachmentChunkSize)
+        let cursor = try Row.fetchCursor(
+            db,
+            sql: "SELECT chunk, sealed FROM attachment_chunks WHERE case_number = ? AND position = ? ORDER BY chunk",
+            arguments: [number.description, position])
+        var next = 0
+        while let chunk = try cursor.next() {
+            guard chunk["chunk"] as Int == next, next < chunks else {
+                throw StoreError(.corrupted, "attachment \(position) of \(number) has a missing or extra chunk")
+            }
+            let count = try XChaCha20Poly1305.open(
+                Array(chunk["sealed"] as Data), using: key,
+                authenticating: attachmentChunkAD(number, position, next, last: next == chunks - 1), into: buffer)
+            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            next += 1
+        }
+        guard next == chunks else {
+            throw StoreError(.corrupted, "attachment \(position) of \(number) is cut short")
         }
     }
 
@@ -67,11 +149,24 @@ extension Store {
     {
         let (key, _) = try openCaseKey(db, number, for: user)
         guard
-            let sealed = try Data.fetchOne(
-                db, sql: "SELECT sealed_bytes FROM case_attachments WHERE case_number = ? AND position = ?",
+            let size = try Int.fetchOne(
+                db, sql: "SELECT byte_count FROM case_attachments WHERE case_number = ? AND position = ?",
                 arguments: [number.description, position])
         else { throw StoreError(.notFound, "attachment \(position) of \(number) is missing") }
-        return try XChaCha20Poly1305.open(Array(sealed), using: key, authenticating: attachmentAD(number, position))
+        var filled = 0
+        let bytes = try SecureBytes(count: size) { (out: UnsafeMutableRawBufferPointer) throws -> Void in
+            try forEachAttachmentChunk(db, position, of: number, key: key) { chunk in
+                guard filled + chunk.count <= size else {
+                    throw StoreError(.corrupted, "attachment \(position) of \(number) is longer than recorded")
+                }
+                UnsafeMutableRawBufferPointer(rebasing: out[filled..<(filled + chunk.count)]).copyMemory(from: chunk)
+                filled += chunk.count
+            }
+        }
+        guard filled == size else {
+            throw StoreError(.corrupted, "attachment \(position) of \(number) is shorter than recorded")
+        }
+        return bytes
     }
 
     /// Restricts a case after registration (M6.2.2).
@@ -101,5 +196,60 @@ extension Store {
             for event in transition.events { try Self.appendEvent(db, event) }
             try Self.signCheckpoint(db, by: user)
         }
+    }
+}
+
+/// Seals an attachment's bytes into 64 KiB chunks as they stream in, holding back a full chunk until the next
+/// byte shows whether it is the last.
+struct AttachmentChunkWriter {
+    let db: Database
+    let number: CaseNumber
+    let position: Int
+    let key: SymmetricKey
+    private let buffer = SecureBytes(count: Store.attachmentChunkSize)
+    private var filled = 0
+    private(set) var chunks = 0
+    private(set) var total = 0
+    var digest = SHA256()
+
+    init(db: Database, number: CaseNumber, position: Int, key: SymmetricKey) {
+        self.db = db
+        self.number = number
+        self.position = position
+        self.key = key
+    }
+
+    mutating func update(_ bytes: UnsafeRawBufferPointer) throws {
+        digest.update(bytes)
+        total += bytes.count
+        var offset = 0
+        while offset < bytes.count {
+            if filled == Store.attachmentChunkSize { try seal(last: false) }
+            let take = min(Store.attachmentChunkSize - filled, bytes.count - offset)
+            let start = filled
+            buffer.withUnsafeMutableBytes { b in
+                UnsafeMutableRawBufferPointer(rebasing: b[start..<(start + take)])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + take)]))
+            }
+            filled += take
+            offset += take
+        }
+    }
+
+    /// Seals the last chunk (empty only for an empty attachment).
+    mutating func finish() throws { try seal(last: true) }
+
+    private mutating func seal(last: Bool) throws {
+        let count = filled
+        let sealed = buffer.withUnsafeBytes { b in
+            XChaCha20Poly1305.seal(
+                UnsafeRawBufferPointer(rebasing: b[0..<count]), using: key,
+                authenticating: Store.attachmentChunkAD(number, position, chunks, last: last))
+        }
+        try db.cachedStatement(
+            sql: "INSERT INTO attachment_chunks(case_number, position, chunk, sealed) VALUES (?, ?, ?, ?)"
+        ).execute(arguments: [number.description, position, chunks, Data(sealed)])
+        chunks += 1
+        filled = 0
     }
 }

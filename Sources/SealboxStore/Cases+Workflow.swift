@@ -24,35 +24,42 @@ extension Store {
         alsoRecording extra: ((Database) throws -> Void)?
     ) throws -> (LetterCase, [CaseEvent]) {
         try write { db in
-            let (key, current) = try Self.loadForWrite(db, number, user)
-            let transition: Transition
-            switch Workflow.apply(command, to: current, by: user.actor, at: now, policies: policies) {
-            case .success(let t): transition = t
-            case .failure(let r): throw StoreError(refusal: r)
-            }
-            let next = transition.letterCase
-            try Self.writeMetadata(
-                db, next, sealed: try Self.sealDocument(next, key: key),
-                indexPending: try Self.isIndexPending(db, number),
-                insert: false, policies: policies)
-            let before = Set(current.activeSlip?.departments ?? [])
-            let after = Set(next.activeSlip?.departments ?? [])
-            for department in after.subtracting(before) {
-                try Self.sealCaseKey(db, number, key, to: Self.departmentGroup(department))
-            }
-            for department in before.subtracting(after) {
-                try db.execute(
-                    sql: "DELETE FROM case_keys WHERE case_number = ? AND group_id = ?",
-                    arguments: [number.description, Self.departmentGroup(department)])
-            }
-            if next.status == .closed && current.status != .closed {
-                try Self.sealCaseKey(db, number, key, to: "archive")
-            }
-            for event in transition.events { try Self.appendEvent(db, event) }
+            let result = try applyInTransaction(db, command, to: number, by: user, at: now)
             try extra?(db)
             try Self.signCheckpoint(db, by: user)
-            return (next, transition.events)
+            return result
         }
+    }
+
+    /// One command inside the caller's transaction, without the checkpoint (the caller signs one at the end).
+    func applyInTransaction(
+        _ db: Database, _ command: Command, to number: CaseNumber, by user: UnlockedUser, at now: Timestamp
+    ) throws -> (LetterCase, [CaseEvent]) {
+        let (key, current) = try Self.loadForWrite(db, number, user)
+        let transition: Transition
+        switch Workflow.apply(command, to: current, by: user.actor, at: now, policies: policies) {
+        case .success(let t): transition = t
+        case .failure(let r): throw StoreError(refusal: r)
+        }
+        let next = transition.letterCase
+        try Self.writeMetadata(
+            db, next, sealed: try Self.sealDocument(next, key: key), indexPending: try Self.isIndexPending(db, number),
+            insert: false, policies: policies)
+        let before = Set(current.activeSlip?.departments ?? [])
+        let after = Set(next.activeSlip?.departments ?? [])
+        for department in after.subtracting(before) {
+            try Self.sealCaseKey(db, number, key, to: Self.departmentGroup(department))
+        }
+        for department in before.subtracting(after) {
+            try db.execute(
+                sql: "DELETE FROM case_keys WHERE case_number = ? AND group_id = ?",
+                arguments: [number.description, Self.departmentGroup(department)])
+        }
+        if next.status == .closed && current.status != .closed {
+            try Self.sealCaseKey(db, number, key, to: "archive")
+        }
+        for event in transition.events { try Self.appendEvent(db, event) }
+        return (next, transition.events)
     }
 
     static func isIndexPending(_ db: Database, _ number: CaseNumber) throws -> Bool {
@@ -130,6 +137,22 @@ extension Store {
     public func read(_ number: CaseNumber, purpose: String, by user: UnlockedUser, at now: Timestamp) throws
         -> LetterCase
     {
+        let access = try readAccess(purpose: purpose, by: user)
+        return try write { db in
+            let c = try readInTransaction(db, number, purpose: purpose, access: access, by: user, at: now)
+            try Self.signCheckpoint(db, by: user)
+            return c
+        }
+    }
+
+    /// How `user` may read personal data: the scope, and whether only as an archivist (closed cases).
+    struct ReadAccess {
+        var scope: Scope
+        var archiving: Bool
+    }
+
+    /// The policy half of a read (M6.2): refuses a user without the permission, or a read without a purpose.
+    func readAccess(purpose: String, by user: UnlockedUser) throws -> ReadAccess {
         let actor = user.actor
         let archiving =
             policies.scope(of: actor, for: .archive) != nil && policies.scope(of: actor, for: .readPersonal) == nil
@@ -140,36 +163,39 @@ extension Store {
         guard !purpose.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw StoreError(.invalidInput, "say why you read this case (--purpose)")
         }
-        return try write { db in
-            guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT status, sealed_document FROM cases WHERE number = ?",
-                    arguments: [number.description])
-            else { throw StoreError(.notFound, "no case \(number)") }
-            let status = CaseStatus(rawValue: row["status"]) ?? .registered
-            if archiving && status != .closed && status != .archived {
-                throw StoreError(.notPermitted, "an archivist opens closed cases only (M6.1.3)")
-            }
-            if scope == .department || scope == .handler {
-                let departments = try String.fetchAll(
-                    db, sql: "SELECT department FROM case_departments WHERE case_number = ?",
-                    arguments: [number.description])
-                guard let mine = user.department, departments.contains(mine.rawValue) else {
-                    throw StoreError(.notPermitted, "case \(number) is not assigned to your department")
-                }
-            }
-            let (key, _) = try Self.openCaseKey(db, number, for: user)
-            let c = try Self.openDocument(Array(row["sealed_document"] as Data), number: number, key: key)
-            if scope == .handler && c.handler != user.id {
-                throw StoreError(.notPermitted, "only the named handler reads case \(number)")
-            }
-            try Self.appendEvent(
-                db,
-                CaseEvent(kind: "case.read", caseNumber: number, actor: user.id, at: now, details: ["purpose": purpose])
-            )
-            try Self.signCheckpoint(db, by: user)
-            return c
+        return ReadAccess(scope: scope, archiving: archiving)
+    }
+
+    /// One read inside the caller's transaction: scope, then the key, then the `case.read` event (no checkpoint).
+    func readInTransaction(
+        _ db: Database, _ number: CaseNumber, purpose: String, access: ReadAccess, by user: UnlockedUser,
+        at now: Timestamp
+    ) throws -> LetterCase {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT status, sealed_document FROM cases WHERE number = ?", arguments: [number.description])
+        else { throw StoreError(.notFound, "no case \(number)") }
+        let status = CaseStatus(rawValue: row["status"]) ?? .registered
+        if access.archiving && status != .closed && status != .archived {
+            throw StoreError(.notPermitted, "an archivist opens closed cases only (M6.1.3)")
         }
+        if access.scope == .department || access.scope == .handler {
+            let departments = try String.fetchAll(
+                db, sql: "SELECT department FROM case_departments WHERE case_number = ?",
+                arguments: [number.description])
+            guard let mine = user.department, departments.contains(mine.rawValue) else {
+                throw StoreError(.notPermitted, "case \(number) is not assigned to your department")
+            }
+        }
+        let (key, _) = try Self.openCaseKey(db, number, for: user)
+        let c = try Self.openDocument(Array(row["sealed_document"] as Data), number: number, key: key)
+        if access.scope == .handler && c.handler != user.id {
+            throw StoreError(.notPermitted, "only the named handler reads case \(number)")
+        }
+        try Self.appendEvent(
+            db, CaseEvent(kind: "case.read", caseNumber: number, actor: user.id, at: now, details: ["purpose": purpose])
+        )
+        return c
     }
 
     /// Lists cases by clear metadata only; needs no key (`case.read_metadata`).

@@ -120,54 +120,67 @@ extension Store {
 
     /// The PII-free events, oldest first, optionally for one case.
     public func events(case number: CaseNumber? = nil, kind: String? = nil) throws -> [LoggedEvent] {
-        try read { db in
-            var sql = "SELECT * FROM events WHERE 1 = 1"
-            var args: [any DatabaseValueConvertible] = []
-            if let number {
-                sql += " AND case_number = ?"
-                args.append(number.description)
-            }
-            if let kind {
-                sql += " AND kind = ?"
-                args.append(kind)
-            }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY sequence", arguments: StatementArguments(args)).map {
-                LoggedEvent(row: $0)
-            }
+        try read { db in try Self.events(db, case: number, kind: kind) }
+    }
+
+    static func events(_ db: Database, case number: CaseNumber?, kind: String? = nil) throws -> [LoggedEvent] {
+        var sql = "SELECT * FROM events WHERE 1 = 1"
+        var args: [any DatabaseValueConvertible] = []
+        if let number {
+            sql += " AND case_number = ?"
+            args.append(number.description)
+        }
+        if let kind {
+            sql += " AND kind = ?"
+            args.append(kind)
+        }
+        return try Row.fetchAll(db, sql: sql + " ORDER BY sequence", arguments: StatementArguments(args)).map {
+            LoggedEvent(row: $0)
         }
     }
 
-    /// A detached inclusion proof (C2SP tlog-proof) of event `sequence` against the latest checkpoint that covers
-    /// it; the `extra` line carries the event's leaf text so that a verifier can recompute the leaf hash.
+    /// A detached inclusion proof (C2SP tlog-proof) of event `sequence` against the latest signed checkpoint; the
+    /// `extra` line carries the event's leaf text so that a verifier can recompute the leaf hash.
     /// - Throws: `StoreError.notFound` when the event does not exist or no checkpoint covers it yet.
     public func prove(event sequence: Int) throws -> TlogProof {
-        try read { db in
-            guard
-                let note = try String.fetchOne(
-                    db, sql: "SELECT note FROM checkpoints WHERE size >= ? ORDER BY id DESC LIMIT 1",
-                    arguments: [sequence])
-            else { throw StoreError(.notFound, "no signed checkpoint covers event \(sequence) yet") }
-            let signed = try SignedNote(parsing: note)
-            let checkpoint = try Checkpoint(parsing: signed.text)
-            guard sequence >= 1,
-                let row = try Row.fetchOne(db, sql: "SELECT * FROM events WHERE sequence = ?", arguments: [sequence])
-            else { throw StoreError(.notFound, "no event \(sequence)") }
-            let event = LoggedEvent(row: row)
-            // The recorded leaf hashes build the proof; a recorded hash that lies makes the proof fail against the
-            // signed checkpoint, so nothing is taken on trust.
-            var leaves: [Merkle.Hash] = []
-            leaves.reserveCapacity(checkpoint.size)
-            let cursor = try Data.fetchCursor(
-                db, sql: "SELECT leaf_hash FROM events WHERE sequence <= ? ORDER BY sequence",
-                arguments: [checkpoint.size])
-            while let leaf = try cursor.next() { leaves.append(Array(leaf)) }
-            guard leaves.count == checkpoint.size else {
-                throw StoreError(.corrupted, "the log has fewer events than its checkpoint; run sealbox audit verify")
-            }
-            return TlogProof(
-                extra: Array(event.leafText.utf8), index: sequence - 1,
-                proof: Merkle.inclusionProof(sequence - 1, leaves[...]), checkpoint: signed)
+        try read { db in try LogProver(db).prove(db, sequence) }
+    }
+}
+
+/// Inclusion proofs against the latest signed checkpoint, from one tree built once (many proofs, one export).
+///
+/// The recorded leaf hashes build the tree; a recorded hash that lies makes the proof fail against the signed
+/// checkpoint, so nothing is taken on trust.
+struct LogProver {
+    let checkpoint: SignedNote
+    let tree: MerkleTree
+
+    init(_ db: Database) throws {
+        guard let note = try String.fetchOne(db, sql: "SELECT note FROM checkpoints ORDER BY id DESC LIMIT 1") else {
+            throw StoreError(.notFound, "no signed checkpoint yet")
         }
+        checkpoint = try SignedNote(parsing: note)
+        let size = try Checkpoint(parsing: checkpoint.text).size
+        var leaves: [Merkle.Hash] = []
+        leaves.reserveCapacity(size)
+        let cursor = try Data.fetchCursor(
+            db, sql: "SELECT leaf_hash FROM events WHERE sequence <= ? ORDER BY sequence", arguments: [size])
+        while let leaf = try cursor.next() { leaves.append(Array(leaf)) }
+        guard leaves.count == size else {
+            throw StoreError(.corrupted, "the log has fewer events than its checkpoint; run sealbox audit verify")
+        }
+        tree = MerkleTree(leaves: leaves)
+    }
+
+    func prove(_ db: Database, _ sequence: Int) throws -> TlogProof {
+        guard sequence >= 1, sequence <= tree.size else {
+            throw StoreError(.notFound, "no signed checkpoint covers event \(sequence) yet")
+        }
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM events WHERE sequence = ?", arguments: [sequence])
+        else { throw StoreError(.notFound, "no event \(sequence)") }
+        return TlogProof(
+            extra: Array(LoggedEvent(row: row).leafText.utf8), index: sequence - 1,
+            proof: tree.inclusionProof(sequence - 1), checkpoint: checkpoint)
     }
 }
 

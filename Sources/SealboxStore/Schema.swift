@@ -156,6 +156,24 @@ enum Schema {
                 t.add(column: "envelope_id", .integer).references("key_envelopes")
             }
         }
+        migrator.registerMigration("v7-events-by-case") { db in
+            // A case's history (archive export, `case show`) without scanning the whole log.
+            try db.create(index: "events_case", on: "events", columns: ["case_number", "sequence"])
+        }
+        migrator.registerMigration("v8-attachment-chunks") { db in
+            // Attachments in sealed 64 KiB chunks, so that no step holds a whole attachment in memory. An
+            // attachment with a chunk count keeps its bytes here (its `sealed_bytes` is empty); one without (v2)
+            // is still one sealed blob.
+            try db.alter(table: "case_attachments") { t in t.add(column: "chunk_count", .integer) }
+            try db.create(table: "attachment_chunks") { t in
+                t.column("case_number", .text).notNull()
+                t.column("position", .integer).notNull()
+                t.column("chunk", .integer).notNull()
+                t.column("sealed", .blob).notNull()
+                t.primaryKey(["case_number", "position", "chunk"])
+                t.foreignKey(["case_number", "position"], references: "case_attachments", onDelete: .cascade)
+            }
+        }
         return migrator
     }
 }

@@ -244,7 +244,8 @@ struct StoreTests {
         let reopened = try Store(path: f.store.path, policies: StoreFixture.policies())
         #expect(
             try reopened.appliedMigrations() == [
-                "v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive", "v6-key-envelopes",
+                "v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive", "v6-key-envelopes", "v7-events-by-case",
+                "v8-attachment-chunks",
             ])
         #expect(try reopened.list(by: f.user("auditor").actor).count == 5)
         #expect(throws: StoreError.self) { try reopened.list(by: f.user("admin").actor) }
@@ -316,13 +317,106 @@ struct StoreEvolutionTests {
         _ = try f.store.attach([1, 2, 3], fileName: "x", mediaType: "text/plain", to: b, by: clerk, at: f.now)
         try f.store.pool.write { db in
             try db.execute(
-                sql:
-                    "UPDATE case_attachments SET sealed_bytes = (SELECT sealed_bytes FROM case_attachments WHERE case_number = ?) WHERE case_number = ?",
+                sql: """
+                    UPDATE attachment_chunks SET sealed = (SELECT sealed FROM attachment_chunks WHERE case_number = ?)
+                    WHERE case_number = ?
+                    """,
                 arguments: [a.description, b.description])
         }
         #expect(throws: StoreError.self) { try f.store.attachment(0, of: b, purpose: "x", by: clerk, at: f.now) }
         let raw = try Data(contentsOf: URL(fileURLWithPath: f.store.path + "-wal"))
         #expect(raw.range(of: Data("歐陽明珠".utf8)) == nil)
+    }
+
+    /// Attachments are stored in sealed 64 KiB chunks: reordered, cut off, flipped or extra chunks fail; an
+    /// attachment stored whole before v8 still opens.
+    @Test func attachmentChunksCannotBeReorderedCutOrFlipped() throws {
+        let f = try StoreFixture()
+        let clerk = f.user("clerk")
+        let (a, _) = try f.store.register(StoreTests.letter(at: f.now), by: clerk.actor, at: f.now)
+        let big = (0..<(150 * 1024)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try f.store.attach(big, fileName: "scan.pdf", mediaType: "application/pdf", to: a, by: clerk, at: f.now)
+        let chunks = try f.store.pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT chunk_count FROM case_attachments WHERE case_number = ?", arguments: [a.description])
+        }
+        #expect(chunks == 3)
+        #expect(
+            try f.store.attachment(0, of: a, purpose: "x", by: clerk, at: f.now).withUnsafeBytes { Array($0) } == big)
+        func tampered(_ sql: String) throws -> Bool {
+            let snapshot = try f.store.pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM attachment_chunks ORDER BY chunk")
+            }
+            try f.store.pool.write { db in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                try db.execute(sql: sql)
+            }
+            defer {
+                try? f.store.pool.write { db in
+                    try db.execute(sql: "DELETE FROM attachment_chunks")
+                    for row in snapshot {
+                        try db.execute(
+                            sql:
+                                "INSERT INTO attachment_chunks(case_number, position, chunk, sealed) VALUES (?, ?, ?, ?)",
+                            arguments: [row["case_number"], row["position"], row["chunk"], row["sealed"]])
+                    }
+                    try db.execute(sql: "UPDATE case_attachments SET chunk_count = 3")
+                }
+            }
+            do {
+                _ = try f.store.attachment(0, of: a, purpose: "x", by: clerk, at: f.now)
+                return false
+            } catch is StoreError {
+                return true
+            }
+        }
+        // Swap chunks 0 and 1.
+        #expect(
+            try tampered(
+                """
+                UPDATE attachment_chunks SET chunk = 99 WHERE chunk = 0; UPDATE attachment_chunks SET chunk = 0 WHERE chunk = 1;
+                UPDATE attachment_chunks SET chunk = 1 WHERE chunk = 99
+                """))
+        // Cut off the last chunk, and the count with it: the new last chunk was not sealed as last.
+        #expect(
+            try tampered(
+                "DELETE FROM attachment_chunks WHERE chunk = 2; UPDATE case_attachments SET chunk_count = 2"))
+        // Cut off without touching the count.
+        #expect(try tampered("DELETE FROM attachment_chunks WHERE chunk = 2"))
+        // A flipped byte.
+        #expect(
+            try tampered(
+                "UPDATE attachment_chunks SET sealed = substr(sealed, 1, 30) || x'00' || substr(sealed, 32) WHERE chunk = 1"
+            ))
+        #expect(
+            try f.store.attachment(0, of: a, purpose: "x", by: clerk, at: f.now).withUnsafeBytes { Array($0) } == big)
+        // An attachment stored before v8 (one sealed blob, no chunk count) still opens.
+        try f.store.pool.write { db in
+            let (key, _) = try Store.openCaseKey(db, a, for: clerk)
+            let whole = XChaCha20Poly1305.seal([9, 8, 7], using: key, authenticating: Store.attachmentAD(a, 1))
+            try db.execute(
+                sql: """
+                    INSERT INTO case_attachments(case_number, position, byte_count, sealed_bytes, chunk_count)
+                    VALUES (?, 1, 3, ?, NULL)
+                    """, arguments: [a.description, Data(whole)])
+            var document = try Store.openDocument(
+                Array(
+                    try Data.fetchOne(
+                        db, sql: "SELECT sealed_document FROM cases WHERE number = ?", arguments: [a.description])
+                        ?? Data()),
+                number: a, key: key)
+            document.letter.attachments.append(
+                AttachmentInfo(
+                    fileName: "old.txt", mediaType: "text/plain", byteCount: 3,
+                    sha256: Hex.encode(SHA256.hash([UInt8]([9, 8, 7])))))
+            try db.execute(
+                sql: "UPDATE cases SET sealed_document = ? WHERE number = ?",
+                arguments: [Data(try Store.sealDocument(document, key: key)), a.description])
+        }
+        #expect(
+            try f.store.attachment(1, of: a, purpose: "x", by: clerk, at: f.now).withUnsafeBytes { Array($0) } == [
+                9, 8, 7,
+            ])
     }
 
     @Test func restrictingMovesTheKeyAwayFromTheOffice() throws {
@@ -361,7 +455,8 @@ struct StoreEvolutionTests {
         let store = try Store(path: path, policies: StoreFixture.policies())
         #expect(
             try store.appliedMigrations() == [
-                "v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive", "v6-key-envelopes",
+                "v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive", "v6-key-envelopes", "v7-events-by-case",
+                "v8-attachment-chunks",
             ])
         #expect(try store.pool.read { db in try Int.fetchOne(db, sql: "SELECT last FROM counters") } == 41)
         // v3 turned the event written under v1 into the first leaf.
@@ -370,7 +465,8 @@ struct StoreEvolutionTests {
         let again = try Store(path: path, policies: StoreFixture.policies())
         #expect(
             try again.appliedMigrations() == [
-                "v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive", "v6-key-envelopes",
+                "v1", "v2-attachments", "v3-log", "v4-tracking", "v5-archive", "v6-key-envelopes", "v7-events-by-case",
+                "v8-attachment-chunks",
             ])
     }
 }
