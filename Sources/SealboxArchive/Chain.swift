@@ -16,38 +16,30 @@ public struct PackageReport: Sendable {
     public var isValid: Bool { bag.isValid && problems.isEmpty }
 }
 
+/// What an auditor pins to check the log proofs' checkpoints: the log's origin and the store's root key (from
+/// `sealbox audit trust export`).
+public struct LogTrust: Sendable {
+    public var origin: String
+    public var root: SigningPublicKey
+
+    public init(origin: String, root: SigningPublicKey) {
+        self.origin = origin
+        self.root = root
+    }
+}
+
 /// Verifies archive packages as a chain, with no secret key: each bag (streamed), the signature by the trusted
 /// archive key, the sequence (gaps, reordering, duplicates), each package's link to the previous one's tag manifest,
-/// and the inclusion of the case's closing event in the signed checkpoint its log proof carries.
+/// and the inclusion of the case's closing event in the checkpoint its log proof carries — with a `LogTrust`, also
+/// that checkpoint's signature, by a user whose certificate (`data/log-signer.cert`) the pinned root key signed.
 public enum ArchiveChain {
-    /// Verifies `paths` (any order).
+    /// Verifies `paths` (any order), the packages in parallel on the machine's cores.
     /// - Throws: `ArchiveError` when a tar itself is refused (unsafe entry, unreadable).
-    public static func verify(_ paths: [String], trusting key: Minisign.PublicKey) throws -> [PackageReport] {
-        var reports: [PackageReport] = []
-        for path in paths {
-            var report = PackageReport(path: path, bag: try BagVerifier.verify(path: path, trusting: key))
-            report.sequence = report.bag.info["Sealbox-Sequence"].flatMap { Int($0) }
-            if report.sequence == nil { report.problems.append("bag-info.txt: no Sealbox-Sequence") }
-            if let proofBytes = report.bag.smallFiles["data/log-proof.tlog-proof"] {
-                do {
-                    let proof = try TlogProof(parsing: String(decoding: proofBytes, as: UTF8.self))
-                    let checkpoint = try Checkpoint(parsing: proof.checkpoint.text)
-                    guard let leafText = proof.extra else { throw LogError(.malformed, "no leaf text") }
-                    let leaf = Merkle.leafHash(leafText)
-                    if !Merkle.verifyInclusion(
-                        index: proof.index, size: checkpoint.size, leaf: leaf, proof: proof.proof, root: checkpoint.root
-                    ) {
-                        report.problems.append("log-proof.tlog-proof: the closing event is not in the checkpointed log")
-                    } else if !String(decoding: leafText, as: UTF8.self).contains("case.closed") {
-                        report.problems.append("log-proof.tlog-proof: the proved event is not a closing event")
-                    }
-                } catch {
-                    report.problems.append("log-proof.tlog-proof: \(error)")
-                }
-            } else {
-                report.problems.append("data/log-proof.tlog-proof: missing")
-            }
-            reports.append(report)
+    public static func verify(_ paths: [String], trusting key: Minisign.PublicKey, log trust: LogTrust? = nil) throws
+        -> [PackageReport]
+    {
+        var reports = try Parallel.map(paths.count) { i in
+            try verifyOne(paths[i], trusting: key, log: trust)
         }
         // The chain: sequences 1…n without gaps or duplicates, each linked to the previous tag manifest.
         let ordered = reports.enumerated().sorted { ($0.element.sequence ?? 0) < ($1.element.sequence ?? 0) }
@@ -71,6 +63,66 @@ public enum ArchiveChain {
             previous = (sequence, report.bag.tagManifestDigest)
         }
         return reports
+    }
+
+    static func verifyOne(_ path: String, trusting key: Minisign.PublicKey, log trust: LogTrust?) throws
+        -> PackageReport
+    {
+        var report = PackageReport(path: path, bag: try BagVerifier.verify(path: path, trusting: key))
+        report.sequence = report.bag.info["Sealbox-Sequence"].flatMap { Int($0) }
+        if report.sequence == nil { report.problems.append("bag-info.txt: no Sealbox-Sequence") }
+        guard let proofBytes = report.bag.smallFiles["data/log-proof.tlog-proof"] else {
+            report.problems.append("data/log-proof.tlog-proof: missing")
+            return report
+        }
+        do {
+            let proof = try TlogProof(parsing: String(decoding: proofBytes, as: UTF8.self))
+            let checkpoint = try Checkpoint(parsing: proof.checkpoint.text)
+            guard let leafText = proof.extra else { throw LogError(.malformed, "no leaf text") }
+            let leaf = Merkle.leafHash(leafText)
+            if !Merkle.verifyInclusion(
+                index: proof.index, size: checkpoint.size, leaf: leaf, proof: proof.proof, root: checkpoint.root)
+            {
+                report.problems.append("log-proof.tlog-proof: the closing event is not in the checkpointed log")
+            } else if !String(decoding: leafText, as: UTF8.self).contains("case.closed") {
+                report.problems.append("log-proof.tlog-proof: the proved event is not a closing event")
+            }
+            if let trust {
+                let signer = try LogSignerCertificate(
+                    parsing: report.bag.smallFiles["data/log-signer.cert"] ?? [], root: trust.root)
+                _ = try proof.verify(leaf: leaf, origin: trust.origin, trusted: [signer.verifier])
+            }
+        } catch let error as LogError {
+            report.problems.append("log-proof.tlog-proof: \(error.message)")
+        } catch {
+            report.problems.append("log-proof.tlog-proof: \(error)")
+        }
+        return report
+    }
+}
+
+/// The certificate of the user who signed a package's log checkpoint, as the store's root key signed it:
+/// the first line the root's Ed25519 signature (base64), the rest the certified text
+/// (`sealbox-user-certificate-v1`, user id, roles, department, X25519 and Ed25519 public keys in hex, one per line).
+struct LogSignerCertificate {
+    /// The checkpoint key it certifies (`sealbox/user/<id>`).
+    let verifier: NoteVerifier
+
+    /// Parses and checks the certificate against the pinned root key.
+    /// - Throws: `LogError.badSignature` when the root did not sign it; `.malformed` when unreadable or missing.
+    init(parsing bytes: [UInt8], root: SigningPublicKey) throws(LogError) {
+        guard let newline = bytes.firstIndex(of: 0x0A),
+            let signature = Base64.decode(String(decoding: bytes[..<newline], as: UTF8.self))
+        else { throw LogError(.malformed, "data/log-signer.cert is missing or unreadable") }
+        let certified = Array(bytes[(newline + 1)...])
+        let lines = String(decoding: certified, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        guard lines.count == 6, lines[0] == "sealbox-user-certificate-v1", let sign = Hex.decode(String(lines[5])),
+            let key = try? SigningPublicKey(sign)
+        else { throw LogError(.malformed, "data/log-signer.cert is not a Sealbox user certificate") }
+        guard root.isValidSignature(signature, for: certified) else {
+            throw LogError(.badSignature, "the checkpoint signer's certificate is not signed by the trusted root key")
+        }
+        verifier = try NoteVerifier(name: "sealbox/user/\(lines[1])", key: key)
     }
 }
 

@@ -119,7 +119,6 @@ public enum TarReader {
             throw ArchiveError(.io, "cannot open \(path): \(TarWriter.message(a))")
         }
         var entry: OpaquePointer?
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var seen = Set<String>()
         while true {
             let status = archive_read_next_header(a, &entry)
@@ -144,13 +143,25 @@ public enum TarReader {
                 throw ArchiveError(.unsafeEntry, "refused entry '\(name)': \(size) bytes is over the limit")
             }
             try visit(name, size) { consume in
+                // Blocks straight from libarchive's buffer (no copy); a hole (a sparse entry) is refused.
+                var expected: Int64 = 0
                 while true {
-                    let n = buffer.withUnsafeMutableBytes { archive_read_data(a, $0.baseAddress, $0.count) }
-                    if n == 0 { break }
-                    guard n > 0 else {
+                    var block: UnsafeRawPointer?
+                    var count = 0
+                    var offset: Int64 = 0
+                    let status = archive_read_data_block(a, &block, &count, &offset)
+                    if status == ARCHIVE_EOF { break }
+                    guard status == ARCHIVE_OK else {
                         throw ArchiveError(.io, "\(path): cannot read \(name): \(TarWriter.message(a))")
                     }
-                    try buffer.withUnsafeBytes { try consume(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                    guard offset == expected else {
+                        throw ArchiveError(.unsafeEntry, "refused entry '\(name)': a sparse file")
+                    }
+                    expected += Int64(count)
+                    if count > 0, let block { try consume(UnsafeRawBufferPointer(start: block, count: count)) }
+                }
+                guard expected == Int64(size) else {
+                    throw ArchiveError(.io, "\(path): \(name) is truncated")
                 }
             }
         }

@@ -89,9 +89,24 @@ struct ArchiveCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify packages as a chain, streaming, with no secret key; exit 65 naming each problem.")
         @Option(help: "The archive's minisign public key file (from `sealbox archive key`).") var key: String
+        @Option(
+            help: """
+                The store's trust file (from `sealbox audit trust export`): also check each log proof's checkpoint \
+                signature, by a user the pinned root key certified.
+                """) var trust: String?
         @Argument(help: "Package files.") var packages: [String]
 
         func run() async throws {
+            var log: LogTrust?
+            if let trust {
+                do {
+                    let (origin, root) = try Store.parseTrust(readText(trust))
+                    log = LogTrust(origin: origin, root: root)
+                } catch let error as StoreError { throw CLIError.from(store: error) }
+            } else {
+                FileStreams.writeStandardError(
+                    "note: log checkpoint signatures not checked; give --trust FILE (sealbox audit trust export)\n")
+            }
             let trusted: Minisign.PublicKey
             do { trusted = try Minisign.PublicKey(parsing: readText(key)) } catch let error as CLIError {
                 throw error
@@ -99,7 +114,9 @@ struct ArchiveCommand: AsyncParsableCommand {
                 throw CLIError(.dataError, "\(key) is not a minisign public key")
             }
             let reports: [PackageReport]
-            do { reports = try ArchiveChain.verify(packages, trusting: trusted) } catch let error as ArchiveError {
+            do { reports = try ArchiveChain.verify(packages, trusting: trusted, log: log) } catch let error
+                as ArchiveError
+            {
                 throw CLIError(error.code == .io ? .noInput : .dataError, error.message)
             }
             var failures = 0

@@ -4,6 +4,7 @@ import SealboxArchive
 public import SealboxCore
 public import SealboxCrypto
 import SealboxLog
+import Synchronization
 
 /// One exported package.
 public struct ExportedPackage: Sendable {
@@ -96,42 +97,53 @@ extension Store {
         for start in stride(from: 0, to: pending.count, by: max(batchSize, 1)) {
             let numbers = pending[start..<min(start + max(batchSize, 1), pending.count)]
             // 1. Open the batch, log the reads, prove each closing event against one checkpoint.
-            let opened = try write { db -> [(LetterCase, [LoggedEvent], TlogProof?)] in
+            let (opened, certificate) = try write { db -> ([(LetterCase, [LoggedEvent], TlogProof?)], [UInt8]) in
                 let cases = try numbers.map {
                     try readInTransaction(db, $0, purpose: "archive export", access: access, by: archivist, at: now)
                 }
                 try Self.signCheckpoint(db, by: archivist)
                 let prover = try LogProver(db)
-                return try cases.map { c in
+                let opened = try cases.map { c in
                     let history = try Self.events(db, case: c.number)
                     let closing = history.last { $0.kind == "case.closed" }
                     return (c, history, try closing.map { try prover.prove(db, $0.sequence) })
                 }
+                return (opened, prover.signerCertificate)
             }
-            // 2. Each package to a temporary file, chained to the one before.
-            var batch: [(package: ExportedPackage, temporary: String)] = []
-            var current: String?
+            // 2. The payloads, in parallel (no package's payload depends on another), each into its temporary
+            //    file; then, in order, the tag files that chain each package to the one before.
+            let first = sequence + 1
+            let names = opened.indices.map { "\(String(format: "%06d", first + $0))-\(opened[$0].0.number).tar" }
+            let temporaries = names.map { "\(folder)/.\($0).partial" }
             defer {
                 // On any failure before the rename, no temporary file stays behind.
-                for path in batch.map(\.temporary) + [current].compactMap({ $0 }) where FileStreams.exists(path) {
-                    FileStreams.remove(path)
-                }
+                for path in temporaries where FileStreams.exists(path) { FileStreams.remove(path) }
             }
-            for (c, history, proof) in opened {
+            let bags = try Parallel.map(opened.count) { i in
+                Unchecked(
+                    try writePayload(
+                        opened[i].0, history: opened[i].1, proof: opened[i].2, certificate: certificate,
+                        to: temporaries[i], recipients: recipients, archivist: archivist, now: now))
+            }
+            var batch: [(package: ExportedPackage, temporary: String)] = []
+            for (i, bag) in bags.enumerated() {
+                let number = opened[i].0.number
                 sequence += 1
-                let fileName = "\(String(format: "%06d", sequence))-\(c.number).tar"
-                let temporary = "\(folder)/.\(fileName).partial"
-                current = temporary
-                previous = try writePackage(
-                    c, history: history, proof: proof, to: temporary, sequence: sequence, previous: previous,
-                    origin: origin, recipients: recipients, signer: signer, archivist: archivist, now: now)
+                previous = try bag.value.finish(
+                    info: [
+                        ("Source-Organization", "Mayor's Mailbox office (Sealbox)"),
+                        ("External-Identifier", number.description),
+                        ("Bag-Group-Identifier", origin), ("Sealbox-Sequence", "\(sequence)"),
+                        ("Sealbox-Previous-Package", previous),
+                    ],
+                    baggingDate: "\(policies.localDate(now))", signer: signer,
+                    trustedComment: "Sealbox-Sequence: \(sequence) \(number)", sync: false)
                 batch.append(
                     (
                         ExportedPackage(
-                            sequence: sequence, caseNumber: c.number, fileName: fileName, tagDigest: previous),
-                        temporary
+                            sequence: sequence, caseNumber: number, fileName: names[i], tagDigest: previous),
+                        temporaries[i]
                     ))
-                current = nil
                 progress(written.count + batch.count, pending.count)
             }
             // 3. Durable, then visible.
@@ -165,11 +177,12 @@ extension Store {
         return written
     }
 
-    func writePackage(
-        _ c: LetterCase, history: [LoggedEvent], proof: TlogProof?, to path: String, sequence: Int, previous: String,
-        origin: String, recipients: [AgeRecipient], signer: Minisign.SecretKey, archivist: UnlockedUser,
-        now: Timestamp
-    ) throws -> String {
+    /// Writes a package's payload files (metadata, sealed case files, attachments, history, log proof) into a new
+    /// bag at `path`; the caller finishes it with the tag files.
+    func writePayload(
+        _ c: LetterCase, history: [LoggedEvent], proof: TlogProof?, certificate: [UInt8], to path: String,
+        recipients: [AgeRecipient], archivist: UnlockedUser, now: Timestamp
+    ) throws -> BagWriter {
         let bag = try BagWriter(path: path, bagName: c.number.description, modificationTime: Int(now.secondsSinceEpoch))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -218,22 +231,19 @@ extension Store {
                 contacts: c.contacts, extensions: c.extensions))
         // The original letter's attachments (M6.1.2), each sealed on its own, in the order they came.
         // Streamed chunk by chunk from the store through age into the tar: memory stays flat whatever the size.
+        // Each chunk authenticates under the case key, bound to its index and last-ness, so the bytes are those
+        // whose SHA-256 was recorded at attach time; the digest is not recomputed here.
         for (position, info) in c.letter.attachments.enumerated() {
             try read { db in
                 let (key, _) = try Self.openCaseKey(db, c.number, for: archivist)
                 let encryptor = try AgeEncryptor(recipients: recipients)
-                var digest = SHA256()
                 try bag.addPayload(
                     "attachments/\(position).age", size: encryptor.encryptedCount(plaintextCount: info.byteCount)
                 ) { emit in
                     try Self.forEachAttachmentChunk(db, position, of: c.number, key: key) { chunk in
-                        digest.update(chunk)
                         try encryptor.update(chunk, output: emit)
                     }
                     try encryptor.finish(output: emit)
-                }
-                guard Hex.encode(digest.finalize()) == info.sha256 else {
-                    throw StoreError(.corrupted, "attachment \(position) of \(c.number) does not match its digest")
                 }
             }
         }
@@ -242,16 +252,9 @@ extension Store {
         try bag.addPayload("history.jsonl.age", bytes: try Age.encrypt(Array(lines.utf8), to: recipients))
         if let proof {
             try bag.addPayload("log-proof.tlog-proof", bytes: Array(proof.serialised.utf8))
+            try bag.addPayload("log-signer.cert", bytes: certificate)
         }
-        return try bag.finish(
-            info: [
-                ("Source-Organization", "Mayor's Mailbox office (Sealbox)"),
-                ("External-Identifier", c.number.description),
-                ("Bag-Group-Identifier", origin), ("Sealbox-Sequence", "\(sequence)"),
-                ("Sealbox-Previous-Package", previous),
-            ],
-            baggingDate: "\(policies.localDate(now))", signer: signer,
-            trustedComment: "Sealbox-Sequence: \(sequence) \(c.number)", sync: false)
+        return bag
     }
 }
 

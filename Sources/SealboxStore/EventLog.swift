@@ -154,12 +154,22 @@ extension Store {
 struct LogProver {
     let checkpoint: SignedNote
     let tree: MerkleTree
+    /// The checkpoint signer's certificate as `ArchiveChain` reads it: the root's signature (base64) on the first
+    /// line, then the certified text.
+    let signerCertificate: [UInt8]
 
     init(_ db: Database) throws {
-        guard let note = try String.fetchOne(db, sql: "SELECT note FROM checkpoints ORDER BY id DESC LIMIT 1") else {
-            throw StoreError(.notFound, "no signed checkpoint yet")
-        }
-        checkpoint = try SignedNote(parsing: note)
+        guard let row = try Row.fetchOne(db, sql: "SELECT note, signer FROM checkpoints ORDER BY id DESC LIMIT 1")
+        else { throw StoreError(.notFound, "no signed checkpoint yet") }
+        checkpoint = try SignedNote(parsing: row["note"])
+        guard
+            let user = try Row.fetchOne(
+                db, sql: "SELECT * FROM users WHERE id = ?", arguments: [row["signer"] as String])
+        else { throw StoreError(.corrupted, "the latest checkpoint's signer is not a user of this store") }
+        let signer = try UserRecord(row: user)
+        signerCertificate =
+            Array((Base64.encode(signer.certificate) + "\n").utf8)
+            + UserRecord.certified(signer.id, signer.roles, signer.department, signer.boxPublic, signer.signPublic)
         let size = try Checkpoint(parsing: checkpoint.text).size
         var leaves: [Merkle.Hash] = []
         leaves.reserveCapacity(size)

@@ -38,6 +38,15 @@ struct ArchiveCLITests {
         let package = "\(archive)/000001-\(n).tar"
         let verified = try run(["archive", "verify", "--key", pub, package], dir, "pw", "")
         #expect(verified.status == 0 && verified.stdout.contains("1 package(s) verified"))
+        #expect(verified.stderr.contains("checkpoint signatures not checked"))
+        // With the store's trust file, the log proof's checkpoint signature is checked as well.
+        let trust = try run(["audit", "trust", "export"], dir, "pw", "")
+        let trustFile = dir.appendingPathComponent("trust").path
+        try Data(trust.stdout.utf8).write(to: URL(fileURLWithPath: trustFile))
+        let pinned = try run(["archive", "verify", "--key", pub, "--trust", trustFile, package], dir, "pw", "")
+        #expect(pinned.status == 0 && !pinned.stderr.contains("not checked"), "\(pinned.stdout)\(pinned.stderr)")
+        let badTrust = try run(["archive", "verify", "--key", pub, "--trust", pub, package], dir, "pw", "")
+        #expect(badTrust.status == 65 || badTrust.status == 64, "\(badTrust.status)")
         // A flipped byte in a sealed payload: exit 65, the file named.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: package))
         let at = try #require(bytes.range(of: Data("letter.json.age".utf8))).upperBound + 700

@@ -188,5 +188,24 @@ struct ArchiveTamperTests {
         #expect(mixed.contains { $0.contains("appears twice") || $0.contains("does not match package") })
         // The untouched chain still verifies.
         #expect(try problems(paths).isEmpty)
+        // With the pinned root key and origin, each log proof's checkpoint signature is checked too: another
+        // store's root, another log's origin, or an altered signer certificate is named.
+        let trust = try Store.parseTrust(f.store.trustFile())
+        let pinned = LogTrust(origin: trust.origin, root: trust.root)
+        #expect(try ArchiveChain.verify(paths, trusting: key, log: pinned).allSatisfy(\.isValid))
+        let foreignTrust = try Store.parseTrust(g.store.trustFile())
+        let wrongRoot = try ArchiveChain.verify(
+            paths, trusting: key, log: LogTrust(origin: trust.origin, root: foreignTrust.root))
+        #expect(wrongRoot.allSatisfy { $0.problems.contains { $0.contains("not signed by the trusted root key") } })
+        let wrongOrigin = try ArchiveChain.verify(
+            paths, trusting: key, log: LogTrust(origin: foreignTrust.origin, root: trust.root))
+        #expect(wrongOrigin.allSatisfy { $0.problems.contains { $0.contains("from another log") } })
+        let certificate = try copy(1)
+        try Self.rewrite(certificate) { name, bytes in
+            name.hasSuffix("/data/log-signer.cert") ? Self.replacing(bytes, "archivist", "administrator") : bytes
+        }
+        let altered = try ArchiveChain.verify([paths[0], certificate, paths[2]], trusting: key, log: pinned)
+        #expect(altered[1].problems.contains { $0.contains("not signed by the trusted root key") })
+        #expect(altered[0].isValid && altered[2].isValid)
     }
 }

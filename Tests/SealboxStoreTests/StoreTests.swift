@@ -363,12 +363,9 @@ struct StoreEvolutionTests {
                     try db.execute(sql: "UPDATE case_attachments SET chunk_count = 3")
                 }
             }
-            do {
-                _ = try f.store.attachment(0, of: a, purpose: "x", by: clerk, at: f.now)
-                return false
-            } catch is StoreError {
-                return true
-            }
+            let opened = Result { try f.store.attachment(0, of: a, purpose: "x", by: clerk, at: f.now) }
+            guard case .failure(let error) = opened else { return false }
+            return error is StoreError
         }
         // Swap chunks 0 and 1.
         #expect(

@@ -107,6 +107,8 @@ func benchCrypto() throws {
 let suites = Array(CommandLine.arguments.dropFirst())
 if suites.first == "register-worker" {
     try registerWorker(Array(suites.dropFirst()))
+} else if suites.first == "archive-memory-worker" {
+    try archiveMemoryWorker(Array(suites.dropFirst()))
 } else {
     if suites.isEmpty || suites.contains("crypto") { try benchCrypto() }
     if suites.isEmpty || suites.contains("store") { try benchStore() }
