@@ -58,9 +58,12 @@ let package = Package(
         .target(
             name: "SealboxArchive", dependencies: ["SealboxCrypto", "SealboxLog", "CArchive"], swiftSettings: upcoming),
         .target(
+            name: "SealboxIntake", dependencies: ["SealboxCore", "SealboxCrypto", "SealboxStore"],
+            swiftSettings: upcoming),
+        .target(
             name: "SealboxCLI",
             dependencies: [
-                "SealboxCrypto", "SealboxCore", "SealboxStore", "SealboxLog", "SealboxArchive",
+                "SealboxCrypto", "SealboxCore", "SealboxStore", "SealboxLog", "SealboxArchive", "SealboxIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -92,7 +95,7 @@ let package = Package(
         .testTarget(
             name: "SealboxStoreTests",
             dependencies: [
-                "SealboxStore", "SealboxCore", "SealboxCrypto", "SealboxArchive",
+                "SealboxStore", "SealboxCore", "SealboxCrypto", "SealboxArchive", "SealboxIntake",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: upcoming),

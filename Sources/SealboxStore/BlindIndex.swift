@@ -50,7 +50,7 @@ public enum BlindIndex {
     /// Every (kind, tag) for a sender.
     static func tags(for sender: Sender, key: SecureBytes) throws -> [(Kind, [UInt8])] {
         var out: [(Kind, [UInt8])] = []
-        if let contact = sender.contact?.value {
+        for contact in [sender.contact?.value, sender.email?.value].compactMap({ $0 }) {
             for kind in [Kind.phone, .email] {
                 if let n = normalise(contact, as: kind) { out.append((kind, try tag(n, kind: kind, key: key))) }
             }

@@ -4,6 +4,23 @@ public import SealboxCore
 import SealboxCrypto
 import SealboxLog
 
+/// A file that arrives with a letter (a mail attachment, a web upload), sealed at registration.
+public struct IncomingAttachment: Sendable {
+    /// The name the sender gave it.
+    public var fileName: Personal<String>
+    /// Its media type.
+    public var mediaType: String
+    /// Its bytes.
+    public var bytes: [UInt8]
+
+    /// Creates an attachment.
+    public init(fileName: Personal<String>, mediaType: String, bytes: [UInt8]) {
+        self.fileName = fileName
+        self.mediaType = mediaType
+        self.bytes = bytes
+    }
+}
+
 /// A case's clear metadata: what anyone with `case.read_metadata` sees, with no key (DESIGN §1.1).
 public struct CaseSummary: Sendable, Equatable {
     public var number: CaseNumber
@@ -237,10 +254,18 @@ extension Store {
     }
 
     func registerInTransaction(
-        _ db: Database, _ letter: Letter, category: String? = nil, priority: Priority = .general,
-        restrictedReaders: [UserID]? = nil, by actor: Actor, indexer: UnlockedUser? = nil, at now: Timestamp
+        _ db: Database, _ letter: Letter, attachments: [IncomingAttachment] = [], category: String? = nil,
+        priority: Priority = .general, restrictedReaders: [UserID]? = nil, by actor: Actor,
+        indexer: UnlockedUser? = nil, at now: Timestamp
     ) throws -> (CaseNumber, [CaseEvent]) {
         let number = try Self.nextNumber(db, year: policies.localDate(now).year)
+        var letter = letter
+        for attachment in attachments {
+            letter.attachments.append(
+                AttachmentInfo(
+                    fileName: attachment.fileName, mediaType: attachment.mediaType, byteCount: attachment.bytes.count,
+                    sha256: Hex.encode(SHA256.hash(attachment.bytes))))
+        }
         let transition: Transition
         switch Workflow.register(
             number: number, letter: letter, category: category, priority: priority,
@@ -255,6 +280,21 @@ extension Store {
             db, transition.letterCase, sealed: try Self.sealDocument(transition.letterCase, key: key),
             indexPending: office == nil, insert: true, policies: policies)
         if let office { try Self.writeIndex(db, number, letter.sender, office: office.box) }
+        // Attachments that came with the letter, sealed under the new case key: intake needs no secret for them.
+        for (position, attachment) in attachments.enumerated() {
+            try db.execute(
+                sql: """
+                    INSERT INTO case_attachments(case_number, position, byte_count, sealed_bytes, chunk_count)
+                    VALUES (?, ?, ?, x'', 0)
+                    """,
+                arguments: [number.description, position, attachment.bytes.count])
+            var writer = AttachmentChunkWriter(db: db, number: number, position: position, key: key)
+            try attachment.bytes.withUnsafeBytes { try writer.update($0) }
+            try writer.finish()
+            try db.execute(
+                sql: "UPDATE case_attachments SET chunk_count = ? WHERE case_number = ? AND position = ?",
+                arguments: [writer.chunks, number.description, position])
+        }
         if let readers = restrictedReaders {
             let members = try readers.map { ($0, try Self.user(db, $0).boxPublic) }
             let group = "restricted:\(number)"

@@ -174,6 +174,25 @@ enum Schema {
                 t.foreignKey(["case_number", "position"], references: "case_attachments", onDelete: .cascade)
             }
         }
+        migrator.registerMigration("v9-intake") { db in
+            // Intake: the citizen's query code (a hash only), the sources already taken in (idempotent re-runs),
+            // and messages that could not be taken in, sealed to the office, never dropped.
+            try db.alter(table: "cases") { t in t.add(column: "query_hash", .blob) }
+            try db.create(table: "intake_receipts") { t in
+                t.primaryKey("key_hash", .blob)
+                t.column("case_number", .text).notNull().references("cases")
+                t.column("channel", .text).notNull()
+            }
+            try db.create(table: "quarantine") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("source_hash", .blob).notNull().unique()
+                t.column("channel", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("received_at", .integer).notNull()
+                t.column("sealed_key", .blob).notNull()
+                t.column("sealed_bytes", .blob).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -48,6 +48,8 @@ public struct Sender: Sendable, Equatable, Codable {
     public var name: Personal<String>?
     /// Phone number, e-mail or postal address.
     public var contact: Personal<String>?
+    /// An e-mail address besides `contact` (a web form asks for both a phone and an e-mail).
+    public var email: Personal<String>?
     /// An identity document number, when given.
     public var idNumber: Personal<String>?
     /// For an anonymous letter: the IP address or another identifier to follow it up (M2.2.2).
@@ -55,17 +57,18 @@ public struct Sender: Sendable, Equatable, Codable {
 
     /// Creates a sender.
     public init(
-        name: Personal<String>? = nil, contact: Personal<String>? = nil, idNumber: Personal<String>? = nil,
-        anonymousIdentifier: Personal<String>? = nil
+        name: Personal<String>? = nil, contact: Personal<String>? = nil, email: Personal<String>? = nil,
+        idNumber: Personal<String>? = nil, anonymousIdentifier: Personal<String>? = nil
     ) {
         self.name = name
         self.contact = contact
+        self.email = email
         self.idNumber = idNumber
         self.anonymousIdentifier = anonymousIdentifier
     }
 
-    /// Whether the letter is anonymous: no name and no contact.
-    public var isAnonymous: Bool { name == nil && contact == nil }
+    /// Whether the letter is anonymous: no name and no way to answer.
+    public var isAnonymous: Bool { name == nil && contact == nil && email == nil }
 }
 
 /// A letter as registered (M2.2.1): what came in, before any handling.
