@@ -29,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // MARK: - C libraries (one Swift module imports each)
@@ -61,9 +64,19 @@ let package = Package(
             name: "SealboxIntake", dependencies: ["SealboxCore", "SealboxCrypto", "SealboxStore"],
             swiftSettings: upcoming),
         .target(
+            name: "SealboxServer",
+            dependencies: [
+                "SealboxCore", "SealboxCrypto", "SealboxStore", "SealboxIntake",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: upcoming),
+        .target(
             name: "SealboxCLI",
             dependencies: [
                 "SealboxCrypto", "SealboxCore", "SealboxStore", "SealboxLog", "SealboxArchive", "SealboxIntake",
+                "SealboxServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -85,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "SealboxCLITests",
             dependencies: [
-                "SealboxCLI", "SealboxStore", "SealboxCore", "SealboxCrypto",
+                "SealboxCLI", "SealboxStore", "SealboxCore", "SealboxCrypto", "SealboxServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: upcoming),

@@ -20,6 +20,8 @@ public struct CLIError: Error, Sendable {
         public static let software = ExitStatus(rawValue: 70)
         /// 73: an output cannot be created.
         public static let cannotCreate = ExitStatus(rawValue: 73)
+        /// 69: a service is unavailable.
+        public static let unavailable = ExitStatus(rawValue: 69)
         /// 74: an I/O error.
         public static let ioError = ExitStatus(rawValue: 74)
         /// 75: a temporary failure; try again.

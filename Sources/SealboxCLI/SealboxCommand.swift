@@ -9,15 +9,15 @@ public struct SealboxCommand: AsyncParsableCommand {
         commandName: "sealbox",
         abstract: "Records service for the mayor's mailbox (市長信箱): encrypted store, signed trail, sealed archive.",
         discussion: """
-            Built so far: the workflow engine and its policies (`sealbox policies check`, `sealbox deadline`) and \
-            the standard-format tools the archive will use (`sealbox crypto`). The encrypted store, the letter \
-            workflow commands, the log and the archive arrive with their issues (see README).
+            Clerks register and follow letters (`case`), departments feed back under their seal, archivists export \
+            signed packages (`archive`), auditors verify the signed log (`audit`) with no secret key, and letters \
+            arrive by e-mail and the website (`intake`, `serve`). See README.md for the walkthrough.
             """,
         version: version,
         subcommands: [
             InitCommand.self, ShellCommand.self, ArchiveCommand.self, UserCommand.self, DeptCommand.self,
             GroupCommand.self,
-            CaseCommand.self,
+            CaseCommand.self, IntakeCommand.self, StatusCommand.self, ServeCommand.self,
             AuditCommand.self,
             PoliciesCommand.self, DeadlineCommand.self, CryptoCommand.self,
         ]

@@ -16,8 +16,13 @@ struct ActorOptions: ParsableArguments {
     var passphraseFd: Int32?
 
     func passphrase(for user: String) throws -> SecureBytes {
+        try Self.passphrase(for: user, fd: passphraseFd)
+    }
+
+    /// The passphrase from `fd`, the shell's way of asking, `SEALBOX_PASSPHRASE`, or the terminal (never argv).
+    static func passphrase(for user: String, fd: Int32?) throws -> SecureBytes {
         // Inside a shell, commands ask the way the shell was told to.
-        let passphraseFd = self.passphraseFd ?? ShellSession.active?.passphraseFd
+        let passphraseFd = fd ?? ShellSession.active?.passphraseFd
         if passphraseFd == 0, ShellSession.active != nil {
             // Inside a scripted shell, standard input is buffered line by line: take the next line.
             guard let line = readLine(), !line.isEmpty else { throw CLIError(.noPermission, "no passphrase given") }
@@ -32,6 +37,14 @@ struct ActorOptions: ParsableArguments {
     ///
     /// A `sensitive` step (granting keys, restricting a case) asks for the passphrase again even in a session.
     func unlock(sensitive: Bool = false) throws -> (Store, UnlockedUser) {
+        try Self.unlock(user, store: store, passphraseFd: passphraseFd, sensitive: sensitive)
+    }
+
+    /// `unlock` for commands whose acting user is optional.
+    static func unlock(_ user: String, store: StoreOptions, passphraseFd: Int32?, sensitive: Bool = false) throws -> (
+        Store, UnlockedUser
+    ) {
+        func passphrase(for user: String) throws -> SecureBytes { try Self.passphrase(for: user, fd: passphraseFd) }
         if let session = ShellSession.active, session.user.id.rawValue == user {
             if sensitive {
                 let again = try passphrase(for: user)
