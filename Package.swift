@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "sealbox-bench",
             dependencies: [
-                "SealboxCrypto", "SealboxCore", "SealboxStore", "SealboxLog", "SealboxArchive",
+                "SealboxCrypto", "SealboxCore", "SealboxStore", "SealboxLog", "SealboxArchive", "SealboxServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tools/Bench",

@@ -22,14 +22,15 @@ public enum LoopbackClient {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
+        // struct sockaddr_in for 127.0.0.1:port, laid out by hand (family in host order, port and address in
+        // network order, 8 bytes of zero padding): no C struct fields, which two imported modules both declare.
+        let family = UInt16(AF_INET)
+        let address: [UInt8] =
+            [UInt8(truncatingIfNeeded: family), UInt8(truncatingIfNeeded: family >> 8)]
+            + [UInt8(truncatingIfNeeded: port >> 8), UInt8(truncatingIfNeeded: port)] + [127, 0, 0, 1]
+            + [UInt8](repeating: 0, count: 8)
+        let connected = address.withUnsafeBytes { raw in
+            connect(fd, raw.baseAddress?.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
         }
         guard connected == 0 else { throw POSIXError(.init(rawValue: errno) ?? .ECONNREFUSED) }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
