@@ -85,6 +85,12 @@ struct CaseCommand: AsyncParsableCommand {
                     indexer: user, at: Clock.now)
             }
             print(number)
+            // M2.2: a repeat writer (重復來信) is flagged to the clerk at once, on standard error.
+            let earlier = try storeCall { try store.earlierLetters(sameWriterAs: number, by: user.actor) }
+            if !earlier.isEmpty {
+                FileStreams.writeStandardError(
+                    "note: repeat writer (重復來信): earlier letter(s) \(earlier.map(\.description).joined(separator: ", "))\n")
+            }
         }
     }
 

@@ -317,7 +317,8 @@ extension Store {
         }
     }
 
-    /// Fills the blind indexes of cases registered without the office key (web and mail intake).
+    /// Fills the blind indexes of cases registered without the office key (web and mail intake), and signs a
+    /// checkpoint over the log as it stands (keyless intake signs none).
     /// - Returns: how many cases were indexed.
     public func indexPending(by user: UnlockedUser) throws -> Int {
         try write { db in
@@ -334,6 +335,8 @@ extension Store {
                 try db.execute(sql: "UPDATE cases SET index_pending = 0 WHERE number = ?", arguments: [text])
                 done += 1
             }
+            // The office holder's checkpoint also covers what keyless intake appended to the log.
+            try Self.signCheckpoint(db, by: user)
             return done
         }
     }

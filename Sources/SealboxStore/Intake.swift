@@ -109,6 +109,17 @@ extension Store {
         ).map { try CaseNumber(parsing: $0) }
     }
 
+    /// Earlier letters by the writer of `number` (same phone, e-mail, ID number or IP), for the clerk registering it.
+    /// - Throws: `StoreError.notPermitted` without `case.register`.
+    public func earlierLetters(sameWriterAs number: CaseNumber, by actor: Actor) throws -> [CaseNumber] {
+        guard policies.scope(of: actor, for: .register) != nil else {
+            throw StoreError(.notPermitted, "\(actor.id) may not look up repeat writers")
+        }
+        return try read { db in
+            try Self.sameWriter(db, as: number).filter { ($0.year, $0.serial) < (number.year, number.serial) }
+        }
+    }
+
     /// Indexes letters taken in without the office key and returns, for each, earlier letters by the same writer.
     /// - Returns: the newly indexed letters that have earlier ones, with those.
     public func flagRepeatWriters(by user: UnlockedUser) throws -> [(CaseNumber, [CaseNumber])] {

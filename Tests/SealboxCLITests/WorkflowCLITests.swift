@@ -134,7 +134,12 @@ struct SidePathCLITests {
         defer { try? FileManager.default.removeItem(at: dir) }
         try Self.setUp(dir)
         let a = try Self.register(dir, phone: "13900001111")
-        let b = try Self.register(dir, phone: "139-0000-1111")
+        let letter =
+            #"{"channel":"hotline","sender":{"name":"錢七","contact":"139-0000-1111"},"subject":"路面","content":"又壞"}"#
+        let second = try W.run(["case", "register", "--as", "clerk"], dir: dir, input: letter)
+        let b = second.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // The clerk is told at once that the writer wrote before (M2.2), on standard error; stdout is the number.
+        #expect(second.stderr.contains("repeat writer (重復來信): earlier letter(s) \(a)"), "\(second.stderr)")
         let c = try Self.register(dir, phone: "13600000000")
         // Repeat writers by phone, whatever the formatting (M2.2, blind index).
         let found = try W.run(
