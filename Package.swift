@@ -63,6 +63,7 @@ let package = Package(
         .target(
             name: "SealboxIntake", dependencies: ["SealboxCore", "SealboxCrypto", "SealboxStore"],
             swiftSettings: upcoming),
+        .target(name: "SealboxReport", dependencies: ["SealboxCore"], swiftSettings: upcoming),
         .target(
             name: "SealboxServer",
             dependencies: [
@@ -76,7 +77,7 @@ let package = Package(
             name: "SealboxCLI",
             dependencies: [
                 "SealboxCrypto", "SealboxCore", "SealboxStore", "SealboxLog", "SealboxArchive", "SealboxIntake",
-                "SealboxServer",
+                "SealboxServer", "SealboxReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
@@ -105,6 +106,9 @@ let package = Package(
         .testTarget(name: "SealboxLogTests", dependencies: ["SealboxLog", "SealboxCrypto"], swiftSettings: upcoming),
         .testTarget(
             name: "SealboxArchiveTests", dependencies: ["SealboxArchive", "SealboxCrypto"], swiftSettings: upcoming),
+        .testTarget(
+            name: "SealboxReportTests", dependencies: ["SealboxReport", "SealboxCore", "SealboxStore"],
+            swiftSettings: upcoming),
         .testTarget(
             name: "SealboxStoreTests",
             dependencies: [

@@ -89,7 +89,8 @@ struct CaseCommand: AsyncParsableCommand {
             let earlier = try storeCall { try store.earlierLetters(sameWriterAs: number, by: user.actor) }
             if !earlier.isEmpty {
                 FileStreams.writeStandardError(
-                    "note: repeat writer (重復來信): earlier letter(s) \(earlier.map(\.description).joined(separator: ", "))\n")
+                    "note: repeat writer (重復來信): earlier letter(s) \(earlier.map(\.description).joined(separator: ", "))\n"
+                )
             }
         }
     }

@@ -17,7 +17,7 @@ public struct SealboxCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, ShellCommand.self, ArchiveCommand.self, UserCommand.self, DeptCommand.self,
             GroupCommand.self,
-            CaseCommand.self, IntakeCommand.self, StatusCommand.self, ServeCommand.self,
+            CaseCommand.self, IntakeCommand.self, StatusCommand.self, ServeCommand.self, ReportCommand.self,
             AuditCommand.self,
             PoliciesCommand.self, DeadlineCommand.self, CryptoCommand.self,
         ]

@@ -163,8 +163,9 @@ extension Store {
                 sql: """
                     INSERT INTO cases(sign_for_due, lead_signed_for, last_progress, supervised,
                     channel, received_at, registered_at, category, priority, status, restricted,
-                    lead_department, deadline, retention, index_pending, sealed_document, number, year, serial)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    lead_department, deadline, retention, index_pending, sealed_document, number, year, serial,
+                    facts_version)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
                     """
             ).execute(arguments: args + [c.number.year, c.number.serial])
         } else {
@@ -176,6 +177,8 @@ extension Store {
                     sealed_document = ? WHERE number = ?
                     """, arguments: args)
         }
+        // A new, unassigned case has no facts yet: the insert marks them current.
+        if !insert || !c.slips.isEmpty { try writeReportFacts(db, c, policies: policies) }
         if !insert {
             try db.execute(sql: "DELETE FROM case_departments WHERE case_number = ?", arguments: [c.number.description])
         }
@@ -184,6 +187,25 @@ extension Store {
                 sql: "INSERT INTO case_departments(case_number, department) VALUES (?, ?)",
                 arguments: [c.number.description, department.rawValue])
         }
+    }
+
+    /// The assessment facts of `c` in clear (M7; no personal data), refreshed at every write.
+    static func writeReportFacts(_ db: Database, _ c: LetterCase, policies: Policies) throws {
+        let f = Assessment.Facts(c, policies: policies)
+        let supervisions = f.map { facts in
+            Supervision.Method.allCases.map { "\($0.rawValue)=\(facts.supervisions[$0] ?? 0)" }.joined(separator: ",")
+        }
+        try db.cachedStatement(
+            sql: """
+                UPDATE cases SET facts_version = 1, facts_department = ?, facts_assigned_on = ?,
+                facts_first_assigned_on = ?, facts_deadline = ?, facts_completed_on = ?, facts_first_review = ?,
+                facts_returns = ?, facts_supervisions = ?, facts_satisfaction = ? WHERE number = ?
+                """
+        ).execute(arguments: [
+            f?.department.rawValue, f?.assignedOn.description, f?.firstAssignedOn.description,
+            f?.deadline.description, f?.completedOn?.description, f?.firstReviewApproved, f?.returns, supervisions,
+            f?.satisfaction?.rawValue, c.number.description,
+        ])
     }
 
     // MARK: - Registration

@@ -193,6 +193,22 @@ enum Schema {
                 t.column("sealed_bytes", .blob).notNull()
             }
         }
+        migrator.registerMigration("v10-report-facts") { db in
+            // Assessment facts in clear (no personal data), so reports open no case. Rows written before this
+            // migration have facts_version 0 until `sealbox report refresh` (an office holder) fills them.
+            try db.alter(table: "cases") { t in
+                t.add(column: "facts_version", .integer).notNull().defaults(to: 0)
+                t.add(column: "facts_department", .text)
+                t.add(column: "facts_assigned_on", .text)
+                t.add(column: "facts_first_assigned_on", .text)
+                t.add(column: "facts_deadline", .text)
+                t.add(column: "facts_completed_on", .text)
+                t.add(column: "facts_first_review", .boolean)
+                t.add(column: "facts_returns", .integer)
+                t.add(column: "facts_supervisions", .text)
+                t.add(column: "facts_satisfaction", .text)
+            }
+        }
         return migrator
     }
 }

@@ -29,6 +29,14 @@ struct ArchiveCLITests {
             let out = try run(args, dir, "pw", input)
             #expect(out.status == 0, "\(args): \(out.stderr)")
         }
+        // The assessment report (M7) from clear metadata: any metadata reader, no personal data.
+        let csv = try run(
+            ["report", "assess", "--period", "2026-Q1", "--format", "csv", "--as", "reviewer"], dir, "pw", "")
+        #expect(csv.status == 0, "\(csv.stderr)")
+        #expect(csv.stdout.contains("\n1,transport,1,1,1,1,0,1.0000,"), "\(csv.stdout)")
+        let html = try run(["report", "assess", "--period", "2026-Q1", "--as", "reviewer"], dir, "pw", "")
+        #expect(html.stdout.contains("<svg id=\"chart-on-time\"") && !html.stdout.contains("已處理"))
+        #expect(try run(["report", "assess", "--period", "2026-Q9", "--as", "reviewer"], dir, "pw", "").status == 64)
         let pub = dir.appendingPathComponent("archive.pub").path
         #expect(try run(["archive", "key", "--minisign-out", pub], dir, "pw", "").status == 0)
         let archive = dir.appendingPathComponent("packages").path

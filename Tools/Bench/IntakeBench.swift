@@ -1,8 +1,8 @@
 import Foundation
-import Synchronization
 import SealboxArchive
 import SealboxServer
 import SealboxStore
+import Synchronization
 
 /// `Tools/bench intake`: the intake endpoint under a bounded loopback load — a fixed number of submissions from
 /// a few concurrent clients — next to the same server's `GET /health` rate (HTTP alone) in the same run.
@@ -53,6 +53,7 @@ func benchIntake(requests: Int = 2000, clients: Int = 4) throws {
     print("intake: \(Int(done)) submissions of ~1 KB from \(clients) loopback clients, one connection each")
     print(
         String(
-            format: "POST /letters   %8.0f req/s   p99 %6.1f ms   baseline GET /health %8.0f req/s (p99 %5.1f ms)   ratio %.2f",
+            format:
+                "POST /letters   %8.0f req/s   p99 %6.1f ms   baseline GET /health %8.0f req/s (p99 %5.1f ms)   ratio %.2f",
             done / seconds, p99(latency), done / healthSeconds, p99(healthLatency), healthSeconds / seconds))
 }

@@ -56,17 +56,86 @@ public enum Assessment {
         }
     }
 
+    /// What assessment needs of one assigned case: no personal data, so reports open no case (kept in clear by the
+    /// store, refreshed at every write).
+    public struct Facts: Sendable, Equatable {
+        /// The case.
+        public var number: CaseNumber
+        /// The department the assessment counts it for: the lead of its first active slip (or its last).
+        public var department: DepartmentID
+        /// The day that slip was issued (which period the case falls in).
+        public var assignedOn: CivilDate
+        /// The day the first slip was issued (working days are counted from it).
+        public var firstAssignedOn: CivilDate
+        /// The deadline of the active (or last) slip.
+        public var deadline: CivilDate
+        /// The day the result reached the office, if it has.
+        public var completedOn: CivilDate?
+        /// The status.
+        public var status: CaseStatus
+        /// Whether the first review approved, if reviewed.
+        public var firstReviewApproved: Bool?
+        /// Returned feedback, in all.
+        public var returns: Int
+        /// Supervisions opened, by method (M5.2).
+        public var supervisions: [Supervision.Method: Int]
+        /// The sender's satisfaction.
+        public var satisfaction: Satisfaction?
+
+        /// Creates facts.
+        public init(
+            number: CaseNumber, department: DepartmentID, assignedOn: CivilDate, firstAssignedOn: CivilDate,
+            deadline: CivilDate, completedOn: CivilDate?, status: CaseStatus, firstReviewApproved: Bool?,
+            returns: Int, supervisions: [Supervision.Method: Int], satisfaction: Satisfaction?
+        ) {
+            self.number = number
+            self.department = department
+            self.assignedOn = assignedOn
+            self.firstAssignedOn = firstAssignedOn
+            self.deadline = deadline
+            self.completedOn = completedOn
+            self.status = status
+            self.firstReviewApproved = firstReviewApproved
+            self.returns = returns
+            self.supervisions = supervisions
+            self.satisfaction = satisfaction
+        }
+
+        /// The facts of a case, or `nil` for a case never assigned.
+        public init?(_ c: LetterCase, policies: Policies) {
+            guard let grouping = c.slips.first(where: \.isActive) ?? c.slips.last,
+                let slip = c.activeSlip ?? c.slips.last
+            else { return nil }
+            var methods: [Supervision.Method: Int] = [:]
+            for s in c.supervisions { methods[s.method, default: 0] += 1 }
+            self.init(
+                number: c.number, department: grouping.lead, assignedOn: policies.localDate(grouping.issuedAt),
+                firstAssignedOn: policies.localDate((c.slips.first ?? slip).issuedAt), deadline: slip.deadline,
+                completedOn: c.completedAt.map(policies.localDate), status: c.status,
+                firstReviewApproved: c.reviews.first?.approved, returns: c.reviews.filter { !$0.approved }.count,
+                supervisions: methods, satisfaction: c.satisfaction ?? c.feedback?.senderSatisfaction)
+        }
+
+        /// Supervisions of every method.
+        public var supervisionCount: Int { supervisions.values.reduce(0, +) }
+    }
+
     /// Assesses every department that led a case assigned in `from...to`.
     /// - Throws: `CoreError.calendarYearMissing` when a date has no calendar.
     public static func assess(
         _ cases: [LetterCase], from: CivilDate, to: CivilDate, policies: Policies
     ) throws(CoreError) -> Report {
-        var byDepartment: [DepartmentID: [LetterCase]] = [:]
-        for c in cases {
-            guard let first = c.slips.first(where: \.isActive) ?? c.slips.last else { continue }
-            let assignedOn = policies.localDate(first.issuedAt)
-            guard assignedOn >= from, assignedOn <= to else { continue }
-            byDepartment[first.lead, default: []].append(c)
+        try assess(facts: cases.compactMap { Facts($0, policies: policies) }, from: from, to: to, policies: policies)
+    }
+
+    /// Assesses from facts alone (no case opened).
+    /// - Throws: `CoreError.calendarYearMissing` when a date has no calendar.
+    public static func assess(
+        facts: [Facts], from: CivilDate, to: CivilDate, policies: Policies
+    ) throws(CoreError) -> Report {
+        var byDepartment: [DepartmentID: [Facts]] = [:]
+        for f in facts where f.assignedOn >= from && f.assignedOn <= to {
+            byDepartment[f.department, default: []].append(f)
         }
         var reports: [DepartmentReport] = []
         for (department, list) in byDepartment {
@@ -101,7 +170,7 @@ public enum Assessment {
         return Report(from: from, to: to, departments: reports, commended: commended, noticed: noticed)
     }
 
-    static func report(_ department: DepartmentID, _ cases: [LetterCase], to: CivilDate, policies: Policies)
+    static func report(_ department: DepartmentID, _ cases: [Facts], to: CivilDate, policies: Policies)
         throws(CoreError) -> DepartmentReport
     {
         var completed = 0
@@ -115,23 +184,21 @@ public enum Assessment {
         var supervisions = 0
         var satisfaction: [Satisfaction: Int] = [:]
         for c in cases {
-            guard let slip = c.activeSlip ?? c.slips.last else { continue }
-            let assignedOn = policies.localDate((c.slips.first ?? slip).issuedAt)
-            if let done = c.completedAt.map(policies.localDate), done <= to {
+            if let done = c.completedOn, done <= to {
                 completed += 1
-                if done <= slip.deadline { onTime += 1 }
-                totalDays += try policies.calendar.workingDays(from: assignedOn, to: done)
-            } else if to > slip.deadline {
+                if done <= c.deadline { onTime += 1 }
+                totalDays += try policies.calendar.workingDays(from: c.firstAssignedOn, to: done)
+            } else if to > c.deadline {
                 overdueOpen += 1
             }
             if c.status == .closed || c.status == .archived { closed += 1 }
-            if let first = c.reviews.first {
+            if let first = c.firstReviewApproved {
                 reviewed += 1
-                if first.approved { firstPass += 1 }
+                if first { firstPass += 1 }
             }
-            returns += c.reviews.filter { !$0.approved }.count
-            supervisions += c.supervisions.count
-            if let s = c.satisfaction ?? c.feedback?.senderSatisfaction { satisfaction[s, default: 0] += 1 }
+            returns += c.returns
+            supervisions += c.supervisionCount
+            if let s = c.satisfaction { satisfaction[s, default: 0] += 1 }
         }
         let rated = completed + overdueOpen
         let onTimeRate = rated > 0 ? Double(onTime) / Double(rated) : nil
@@ -152,6 +219,30 @@ public enum Assessment {
             meanWorkingDays: completed > 0 ? Double(totalDays) / Double(completed) : nil,
             firstPassApprovalRate: quality, returns: returns, supervisions: supervisions, satisfaction: satisfaction,
             satisfactionScore: satisfactionScore, score: score, rank: 0)
+    }
+
+    /// Backlog and overdue at the end of each step from `from` to `to` (a week, or a month for long periods): cases
+    /// assigned by then and not yet completed, and of those, the ones past their deadline.
+    public static func backlog(facts: [Facts], from: CivilDate, to: CivilDate) -> [(
+        day: CivilDate, backlog: Int, overdue: Int
+    )] {
+        let days = to.dayNumber - from.dayNumber + 1
+        let step = days > 120 ? 30 : 7
+        var points: [(CivilDate, Int, Int)] = []
+        var day = from.dayNumber + step - 1
+        while true {
+            let end = CivilDate(dayNumber: min(day, to.dayNumber))
+            var open = 0
+            var late = 0
+            for f in facts where f.assignedOn <= end && (f.completedOn.map { $0 > end } ?? true) {
+                open += 1
+                if f.deadline < end { late += 1 }
+            }
+            points.append((end, open, late))
+            if day >= to.dayNumber { break }
+            day += step
+        }
+        return points
     }
 
     static func percent(_ value: Double) -> String { "\(Int((value * 100).rounded()))%" }
