@@ -31,9 +31,10 @@ struct ReportTests {
             satisfaction: satisfaction)
     }
 
-    /// transport: 4 cases — on time; late with a return and a phone supervision; open past its deadline with a
-    /// written and an on-site supervision; open, not yet due. health: 3 cases, all on time, one archived.
-    /// One health case from February lies outside the period.
+    /// The hand-built set: transport 4 cases, health 3 in the period, and one health case from February.
+    ///
+    /// transport: on time; late with a return and a phone supervision; open past its deadline with a written and an
+    /// on-site supervision; open, not yet due. health: all on time, one archived.
     static func sample() throws -> [Assessment.Facts] {
         [
             try facts(
