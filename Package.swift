@@ -88,6 +88,7 @@ let package = Package(
             name: "sealbox-bench",
             dependencies: [
                 "SealboxCrypto", "SealboxCore", "SealboxStore", "SealboxLog", "SealboxArchive", "SealboxServer",
+                "SealboxReport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tools/Bench",

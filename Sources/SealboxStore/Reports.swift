@@ -75,3 +75,37 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Reminds the lead department of every case due soon, overdue, progress-overdue or sign-for-overdue on
+    /// `today` (M5.1.2): one `reminder.sent` event per case, at most once per case and day.
+    /// - Returns: the cases reminded now, grouped by department (cases reminded earlier today are left out).
+    /// - Throws: `StoreError.notPermitted` without `case.remind`; `CoreError` when a calendar is missing.
+    public func remindDue(on today: CivilDate, by user: UnlockedUser, at now: Timestamp) throws -> [(
+        department: DepartmentID, items: [Tracking.Item]
+    )] {
+        guard policies.scope(of: user.actor, for: .remind) != nil else {
+            throw StoreError(.notPermitted, "\(user.id) may not send reminders")
+        }
+        let items = try track(on: today, by: user, at: now).filter { !$0.flags.isEmpty }
+        let dayStart = Timestamp(today, hour: 0).secondsSinceEpoch
+        var reminded: [DepartmentID: [Tracking.Item]] = [:]
+        try write { db in
+            for item in items {
+                let already =
+                    try Int.fetchOne(
+                        db,
+                        sql: """
+                            SELECT count(*) FROM events WHERE case_number = ? AND kind = 'reminder.sent'
+                            AND at >= ? AND at < ?
+                            """, arguments: [item.number.description, dayStart, dayStart + 86_400]) ?? 0
+                guard already == 0 else { continue }
+                let reason = item.flags.contains(.overdue) ? "overdue" : item.flags.sorted().first?.rawValue ?? "manual"
+                _ = try applyInTransaction(db, .remind(reason: reason), to: item.number, by: user, at: now)
+                reminded[item.department, default: []].append(item)
+            }
+            try Self.signCheckpoint(db, by: user)
+        }
+        return reminded.keys.sorted().map { ($0, reminded[$0] ?? []) }
+    }
+}

@@ -15,7 +15,9 @@ struct WorkflowCLITests {
         try run(args, dir: dir, passphrase: passphrase, input: input)
     }
 
-    static func run(_ args: [String], dir: URL, passphrase: String = "pw", input: String = "") throws -> Output {
+    static func run(
+        _ args: [String], dir: URL, passphrase: String = "pw", input: String = "", environment: [String: String] = [:]
+    ) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLITests.binary)
         process.arguments = args
@@ -25,6 +27,7 @@ struct WorkflowCLITests {
         env["SEALBOX_PASSPHRASE"] = passphrase
         env["SEALBOX_NEW_PASSPHRASE"] = "pw"
         env["SEALBOX_NOW"] = "1772413200"  // 2026-03-02T01:00:00Z: deadlines stay inside the calendars shipped
+        env.merge(environment) { _, new in new }
         process.environment = env
         let inFile = dir.appendingPathComponent("stdin-\(UUID().uuidString)")
         try Data(input.utf8).write(to: inFile)

@@ -117,4 +117,5 @@ if suites.first == "register-worker" {
     if suites.isEmpty || suites.contains("cli") { try benchCLI() }
     if suites.isEmpty || suites.contains("archive") { try benchArchive() }
     if suites.isEmpty || suites.contains("intake") { try benchIntake() }
+    if suites.isEmpty || suites.contains("report") { try benchReport() }
 }
