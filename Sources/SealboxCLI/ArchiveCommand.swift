@@ -9,7 +9,7 @@ internal import SealboxStore
 struct ArchiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "archive", abstract: "Export closed cases as signed, chained packages; verify packages.",
-        subcommands: [Key.self, Identity.self, Export.self, Verify.self, Open.self])
+        subcommands: [Key.self, Identity.self, Export.self, Verify.self, Open.self, Reconcile.self])
 
     struct Key: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -37,6 +37,28 @@ struct ArchiveCommand: AsyncParsableCommand {
             let identity = try storeCall { try store.archiveIdentity(by: user, at: Clock.now) }
             try FileStreams.writeSecretFile(out, identity.identityFile())
             print("archive identity written to \(out) (recipient \(identity.recipient))")
+        }
+    }
+
+    struct Reconcile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "After a crash: rename recorded packages left partial, remove files no record names (no key).",
+            discussion: "`archive export` does this first by itself; this runs it alone and says what it did.")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "The archive folder.") var out: String
+
+        func run() async throws {
+            let opened = try store.open()
+            let result = try storeCall { try opened.reconcileArchive(folder: out) }
+            for name in result.completed { print("completed\t\(name)") }
+            for name in result.removed { print("removed\t\(name)") }
+            for name in result.missing { print("missing\t\(name)") }
+            print(
+                "reconciled \(out): \(result.completed.count) completed, \(result.removed.count) removed, "
+                    + "\(result.missing.count) missing")
+            guard result.missing.isEmpty else {
+                throw CLIError(.dataError, "\(result.missing.count) recorded package(s) are not in \(out)")
+            }
         }
     }
 

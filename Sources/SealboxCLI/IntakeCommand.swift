@@ -36,6 +36,7 @@ struct IntakeCommand: AsyncParsableCommand {
     static func report(_ receipt: IntakeReceipt, origin: String) {
         if receipt.duplicate {
             print("duplicate\t\(receipt.number)\t\(origin)")
+            fflushStandardOutput()
             return
         }
         var line = "registered\t\(receipt.number)\t\(origin)"
@@ -43,7 +44,9 @@ struct IntakeCommand: AsyncParsableCommand {
         if !receipt.repeatOf.isEmpty {
             line += "\trepeat writer: earlier \(receipt.repeatOf.map(\.description).joined(separator: ", "))"
         }
+        // Printed only after the commit, and flushed at once: a number on the screen is a letter in the store.
         print(line)
+        fflushStandardOutput()
     }
 
     struct Mail: AsyncParsableCommand {

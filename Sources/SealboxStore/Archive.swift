@@ -70,6 +70,7 @@ extension Store {
         }
         let lock = try ExportLock(path: path + "-archive.lock")
         defer { lock.release() }
+        _ = try reconcileArchive(folder: folder, locked: true)
         let access = try readAccess(purpose: "archive export", by: archivist)
         let (secret, origin, pending) = try read { db -> (GroupSecret, String, [CaseNumber]) in
             let secret = try Self.openGroupSecret(db, "archive", for: archivist)
@@ -115,9 +116,13 @@ extension Store {
             let first = sequence + 1
             let names = opened.indices.map { "\(String(format: "%06d", first + $0))-\(opened[$0].0.number).tar" }
             let temporaries = names.map { "\(folder)/.\($0).partial" }
+            var recorded = false
             defer {
-                // On any failure before the rename, no temporary file stays behind.
-                for path in temporaries where FileStreams.exists(path) { FileStreams.remove(path) }
+                // On any failure before the batch is recorded, no temporary file stays behind; once recorded, the
+                // synced partial files are what `reconcileArchive` completes.
+                if !recorded {
+                    for path in temporaries where FileStreams.exists(path) { FileStreams.remove(path) }
+                }
             }
             let bags = try Parallel.map(opened.count) { i in
                 Unchecked(
@@ -146,14 +151,8 @@ extension Store {
                     ))
                 progress(written.count + batch.count, pending.count)
             }
-            // 3. Durable, then visible.
+            // 3. Durable: every partial file synced.
             for entry in batch { try FileStreams.sync(path: entry.temporary) }
-            for entry in batch {
-                guard rename(entry.temporary, "\(folder)/\(entry.package.fileName)") == 0 else {
-                    throw StoreError(.database, "cannot rename \(entry.temporary)")
-                }
-            }
-            try FileStreams.sync(path: folder)
             // 4. Recorded: the cases archived with their chain records, in one transaction.
             try write { db in
                 for entry in batch {
@@ -172,9 +171,82 @@ extension Store {
                 }
                 try Self.signCheckpoint(db, by: archivist)
             }
+            recorded = true
+            // 5. Visible: renamed into place. A crash before this leaves recorded, synced partial files, which the
+            //    next export (or `archive reconcile`) renames; a package never shows without its record.
+            for entry in batch {
+                guard rename(entry.temporary, "\(folder)/\(entry.package.fileName)") == 0 else {
+                    throw StoreError(.database, "cannot rename \(entry.temporary)")
+                }
+            }
+            try FileStreams.sync(path: folder)
             written += batch.map(\.package)
         }
         return written
+    }
+
+    /// What `reconcileArchive` did.
+    public struct ArchiveReconciliation: Sendable, Equatable {
+        /// Recorded packages whose synced partial file was renamed into place (an export stopped after recording).
+        public var completed: [String] = []
+        /// Files removed: partial files of a batch never recorded, and final files no record names.
+        public var removed: [String] = []
+        /// Recorded packages found nowhere in the folder (another folder, or lost).
+        public var missing: [String] = []
+    }
+
+    /// Brings an archive folder in line with the store after a crash: a package is visible only when recorded.
+    ///
+    /// Recorded packages left as partial files are checked (their tag-manifest digest) and renamed into place;
+    /// partial files of a batch that was never recorded, and any final package file no record names, are removed
+    /// (their cases are still closed, not archived, and are exported again). Needs no key.
+    /// - Returns: what was done.
+    /// - Throws: `StoreError.busy` when an export is running; `ArchiveError` for an unreadable file.
+    public func reconcileArchive(folder: String, locked: Bool = false) throws -> ArchiveReconciliation {
+        let lock = locked ? nil : try ExportLock(path: path + "-archive.lock")
+        defer { lock?.release() }
+        var result = ArchiveReconciliation()
+        let records = try read { db in
+            try Row.fetchAll(db, sql: "SELECT file_name, tag_digest FROM archive_packages ORDER BY sequence").map {
+                (name: $0["file_name"] as String, digest: $0["tag_digest"] as String)
+            }
+        }
+        let known = Dictionary(records.map { ($0.name, $0.digest) }, uniquingKeysWith: { a, _ in a })
+        let files = Set((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+        for record in records where !files.contains(record.name) {
+            let partial = ".\(record.name).partial"
+            if files.contains(partial), try Self.tagDigest(ofPackage: "\(folder)/\(partial)") == record.digest {
+                guard rename("\(folder)/\(partial)", "\(folder)/\(record.name)") == 0 else {
+                    throw StoreError(.database, "cannot rename \(partial)")
+                }
+                result.completed.append(record.name)
+            } else {
+                result.missing.append(record.name)
+            }
+        }
+        for name in files.sorted() {
+            let isPartial = name.hasPrefix(".") && name.hasSuffix(".tar.partial")
+            let finalName = isPartial ? String(name.dropFirst().dropLast(".partial".count)) : name
+            guard finalName.hasSuffix(".tar"), finalName.first?.isNumber == true else { continue }
+            if isPartial && !result.completed.contains(finalName) || !isPartial && known[name] == nil {
+                FileStreams.remove("\(folder)/\(name)")
+                result.removed.append(name)
+            }
+        }
+        if !result.completed.isEmpty || !result.removed.isEmpty { try FileStreams.sync(path: folder) }
+        return result
+    }
+
+    /// The SHA-512 (hex) of the tag manifest inside a package, read without extracting.
+    static func tagDigest(ofPackage path: String) throws -> String? {
+        var manifest: [UInt8]?
+        try TarReader.forEachEntry(ofFile: path, maxEntryBytes: 1 << 40) { name, _, read in
+            guard name.hasSuffix("/tagmanifest-sha512.txt") else { return }
+            var bytes: [UInt8] = []
+            try read { bytes.append(contentsOf: $0) }
+            manifest = bytes
+        }
+        return manifest.map { Hex.encode(SHA512.hash($0)) }
     }
 
     /// Writes a package's payload files (metadata, sealed case files, attachments, history, log proof) into a new
