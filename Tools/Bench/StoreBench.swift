@@ -119,3 +119,31 @@ final class BenchStore {
         return try store.unlock(id, passphrase: pass, at: now)
     }
 }
+
+/// Registers, assigns and reads COUNT letters as an unlocked clerk (passphrase in `SEALBOX_PASSPHRASE`), one
+/// transaction each, printing `number` after each read succeeds.
+///
+/// `sealbox-bench mixed-worker STORE POLICIES USER COUNT`, used by the 8-process concurrency test.
+func mixedWorker(_ arguments: [String]) throws {
+    guard arguments.count == 4, let count = Int(arguments[3]),
+        let pass = ProcessInfo.processInfo.environment["SEALBOX_PASSPHRASE"]
+    else {
+        FileHandle.standardError.write(Data("usage: sealbox-bench mixed-worker STORE POLICIES USER COUNT\n".utf8))
+        exit(64)
+    }
+    let store = try Store(path: arguments[0], policies: PolicyFiles.load(folder: arguments[1]))
+    let now = Timestamp(secondsSinceEpoch: 1_772_413_200)
+    let clerk = try store.unlock(UserID(arguments[2]), passphrase: SecureBytes(copying: Array(pass.utf8)), at: now)
+    var out = ""
+    for i in 0..<count {
+        let (number, _) = try store.register(sampleLetter(i, at: now), by: clerk.actor, indexer: clerk, at: now)
+        try store.apply(
+            .assign(.init(lead: "transport", matter: "m", requirements: "r")), to: number, by: clerk, at: now)
+        let c = try store.read(number, purpose: "concurrency check", by: clerk, at: now)
+        guard c.number == number, c.status == .assigned else {
+            throw StoreError(.corrupted, "read back the wrong case")
+        }
+        out += "\(number)\n"
+    }
+    FileHandle.standardOutput.write(Data(out.utf8))
+}

@@ -107,6 +107,8 @@ func benchCrypto() throws {
 let suites = Array(CommandLine.arguments.dropFirst())
 if suites.first == "register-worker" {
     try registerWorker(Array(suites.dropFirst()))
+} else if suites.first == "mixed-worker" {
+    try mixedWorker(Array(suites.dropFirst()))
 } else if suites.first == "archive-memory-worker" {
     try archiveMemoryWorker(Array(suites.dropFirst()))
 } else {
