@@ -24,6 +24,10 @@ let package = Package(
         .library(name: "SealboxCore", targets: ["SealboxCore"]),
         .library(name: "SealboxStore", targets: ["SealboxStore"]),
         .library(name: "SealboxLog", targets: ["SealboxLog"]),
+        // For the libFuzzer harnesses in Fuzz/ (Tools/fuzz): the parsers under test, as one instrumented .so.
+        .library(
+            name: "SealboxFuzzable", type: .dynamic,
+            targets: ["SealboxCore", "SealboxCrypto", "SealboxArchive", "SealboxIntake"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

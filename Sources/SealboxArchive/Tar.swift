@@ -111,11 +111,33 @@ public enum TarReader {
         _ visit: (_ name: String, _ size: Int, _ read: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
             -> Void
     ) throws {
+        try forEachEntry(
+            label: path, maxEntryBytes: maxEntryBytes, open: { archive_read_open_filename($0, path, 64 * 1024) }, visit)
+    }
+
+    /// `forEachEntry` over a tar held in memory (the fuzzing harness, small packages).
+    public static func forEachEntry(
+        inMemory bytes: [UInt8], maxEntryBytes: Int = 1 << 40,
+        _ visit: (_ name: String, _ size: Int, _ read: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
+            -> Void
+    ) throws {
+        try bytes.withUnsafeBytes { buffer in
+            try forEachEntry(
+                label: "the package", maxEntryBytes: maxEntryBytes,
+                open: { archive_read_open_memory($0, buffer.baseAddress, buffer.count) }, visit)
+        }
+    }
+
+    static func forEachEntry(
+        label path: String, maxEntryBytes: Int, open: (OpaquePointer) -> Int32,
+        _ visit: (_ name: String, _ size: Int, _ read: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
+            -> Void
+    ) throws {
         ArchiveLibrary.prepareLocale()
         guard let a = archive_read_new() else { throw ArchiveError(.io, "libarchive: out of memory") }
         defer { archive_read_free(a) }
         archive_read_support_format_tar(a)
-        guard archive_read_open_filename(a, path, 64 * 1024) == ARCHIVE_OK else {
+        guard open(a) == ARCHIVE_OK else {
             throw ArchiveError(.io, "cannot open \(path): \(TarWriter.message(a))")
         }
         var entry: OpaquePointer?

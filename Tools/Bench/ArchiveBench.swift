@@ -56,6 +56,12 @@ func benchArchive(cases count: Int = 200) throws {
     }
     let mb = Double(bytes) / 1e6
     print("archive: \(packages.count) packages, \(String(format: "%.1f", mb)) MB")
+    let exportRate = Double(packages.count) / export
+    Summary.record("archive", "export", exportRate, "packages/s", target: "≥ 1,000 packages/s", met: exportRate >= 1000)
+    Summary.record(
+        "archive", "verify", mb / verify, "MB/s", baseline: mb / rawParallel, target: "ratio ≥ 0.7, ≥ 1,500 packages/s",
+        met: rawParallel / verify >= 0.7 && Double(packages.count) / verify >= 1500)
+    Summary.record("archive", "verify packages", Double(packages.count) / verify, "packages/s")
     print(
         String(
             format: "export   %8.0f packages/s  %7.1f MB/s   (target ≥ 1,000 packages/s: %@)",
@@ -111,6 +117,9 @@ func benchArchiveMemory() throws {
                 Double(size) / 1e6, Double(after) / 1024, Double(before) / 1024))
     }
     let growth = Double(peaks[2].2) / Double(peaks[0].2)
+    Summary.record(
+        "archive", "export peak memory, 200 MB attachment", Double(peaks[2].2) / 1024, "MB",
+        baseline: Double(peaks[0].2) / 1024, target: "ratio ≤ 1.5", met: growth <= 1.5)
     print(
         String(
             format: "peak memory 200 MB / 200 KB attachment: ratio %.2f   (target flat, ≤ 1.5: %@)", growth,

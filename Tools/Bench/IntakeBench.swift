@@ -50,6 +50,8 @@ func benchIntake(requests: Int = 2000, clients: Int = 4) throws {
     guard failures == 0 else { fatalError("bench intake: \(failures) submissions failed") }
     func p99(_ sorted: [Double]) -> Double { sorted[min(sorted.count - 1, sorted.count * 99 / 100)] }
     let done = Double(requests / clients * clients)
+    Summary.record("intake", "POST /letters", done / seconds, "req/s", baseline: done / healthSeconds)
+    Summary.record("intake", "POST /letters p99", p99(latency), "ms")
     print("intake: \(Int(done)) submissions of ~1 KB from \(clients) loopback clients, one connection each")
     print(
         String(

@@ -70,6 +70,9 @@ func benchLog(events count: Int = 1_000_000) throws {
     let verifyRate = Double(report.events) / verify
     let rawRate = Double(count) / raw
     print("log: \(report.events) events (sink \(sink % 2))")
+    Summary.record(
+        "log", "audit verify", verifyRate, "events/s", baseline: rawRate, target: "≥ 200,000 events/s",
+        met: verifyRate >= 200_000)
     print(
         String(
             format:

@@ -73,12 +73,16 @@ func benchStore() throws {
         "store: \(count) letters of ~1 KB, sealed (XChaCha20-Poly1305; bulk: keys wrapped under one envelope per batch), WAL"
     )
     let batch = Double(count) / batchSeconds
+    Summary.record(
+        "store", "bulk registration", batch, "letters/s", baseline: rawRate, target: "ratio ≥ 0.1",
+        met: batch / rawRate >= 0.1)
     print(
         String(
             format: "%@ %9.0f /s   baseline raw insert %9.0f rows/s   ratio %.3f   (target ≥ 0.1: %@)",
             "bulk registration (1000 per transaction)".padding(toLength: 42, withPad: " ", startingAt: 0), batch,
             rawRate, batch / rawRate, batch / rawRate >= 0.1 ? "met" : "NOT MET"))
     let one = Double(single) / singleSeconds
+    Summary.record("store", "registration, one transaction each", one, "letters/s", baseline: rawRate)
     print(
         String(
             format: "%@ %9.0f /s   baseline raw insert %9.0f rows/s   ratio %.3f",

@@ -13,8 +13,11 @@ func time(_ body: () throws -> Void) rethrows -> Double {
 /// MB/s for `bytes` processed in `seconds`.
 func rate(_ bytes: Int, _ seconds: Double) -> Double { Double(bytes) / 1e6 / seconds }
 
-func line(_ name: String, _ value: Double, baseline: Double, target: Double? = nil) {
+func line(_ name: String, _ value: Double, baseline: Double, target: Double? = nil, suite: String = "crypto") {
     let ratio = value / baseline
+    Summary.record(
+        suite, name, value, "MB/s", baseline: baseline, target: target.map { "ratio ≥ \($0)" },
+        met: target.map { ratio >= $0 })
     var text = String(
         format: "%-34@ %9.1f MB/s   baseline %9.1f MB/s   ratio %.2f",
         name.padding(toLength: 34, withPad: " ", startingAt: 0) as NSString, value, baseline, ratio)
@@ -104,7 +107,13 @@ func benchCrypto() throws {
     line("minisign verify", rate(fileSize, verify), baseline: blakeRate, target: 0.8)
 }
 
-let suites = Array(CommandLine.arguments.dropFirst())
+var suites = Array(CommandLine.arguments.dropFirst())
+// `--summary FILE` (default bench-summary.json): where the machine-readable summary goes.
+var summaryPath = "bench-summary.json"
+if let i = suites.firstIndex(of: "--summary"), i + 1 < suites.count {
+    summaryPath = suites[i + 1]
+    suites.removeSubrange(i...(i + 1))
+}
 if suites.first == "register-worker" {
     try registerWorker(Array(suites.dropFirst()))
 } else if suites.first == "mixed-worker" {
@@ -120,4 +129,5 @@ if suites.first == "register-worker" {
     if suites.isEmpty || suites.contains("archive") { try benchArchive() }
     if suites.isEmpty || suites.contains("intake") { try benchIntake() }
     if suites.isEmpty || suites.contains("report") { try benchReport() }
+    try Summary.write(to: summaryPath)
 }
