@@ -151,14 +151,7 @@ extension CaseCommand {
         @Flag(help: "One JSON object per line.") var json = false
 
         func run() async throws {
-            let (store, user) = try actor.unlock()
-            let today = try on.map(parseDate) ?? store.policies.localDate(Clock.now)
-            let items: [Tracking.Item]
-            do { items = try store.track(on: today, by: user, at: Clock.now) } catch let error as CoreError {
-                throw CLIError(.dataError, error.message)
-            } catch {
-                throw CLIError.from(store: error)
-            }
+            let (today, items) = try TrackCommand.items(actor, on: on)
             for item in items where json {
                 print(
                     jsonLine([

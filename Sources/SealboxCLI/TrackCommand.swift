@@ -40,13 +40,17 @@ struct TrackCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    /// The cases needing attention on `on` (default today), for `track` and `case track`.
+    static func items(_ actor: ActorOptions, on: String?) throws -> (CivilDate, [Tracking.Item]) {
         let (store, user) = try actor.unlock()
         let today = try on.map(parseDate) ?? store.policies.localDate(Clock.now)
-        let items: [Tracking.Item]
-        do { items = try store.track(on: today, by: user, at: Clock.now) } catch let error as CoreError {
+        do { return (today, try store.track(on: today, by: user, at: Clock.now)) } catch let error as CoreError {
             throw CLIError(.dataError, error.message)
         } catch { throw CLIError.from(store: error) }
+    }
+
+    func run() async throws {
+        let (today, items) = try Self.items(actor, on: on)
         let rows = Self.rows(items)
         if json {
             for r in rows {

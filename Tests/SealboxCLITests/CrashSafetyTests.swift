@@ -30,12 +30,7 @@ struct CrashSafetyTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLITests.binary)
         process.arguments = args
-        var env = ProcessInfo.processInfo.environment
-        env["SEALBOX_STORE"] = dir.appendingPathComponent("s.db").path
-        env["SEALBOX_POLICIES"] = PolicyCLITests.policies
-        env["SEALBOX_PASSPHRASE"] = "pw"
-        env["SEALBOX_NOW"] = "1772413200"
-        process.environment = env
+        process.environment = W.environment(dir)
         let out = dir.appendingPathComponent("out-\(UUID().uuidString)")
         FileManager.default.createFile(atPath: out.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: out)

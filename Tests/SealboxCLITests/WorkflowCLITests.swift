@@ -15,20 +15,24 @@ struct WorkflowCLITests {
         try run(args, dir: dir, passphrase: passphrase, input: input)
     }
 
-    static func run(
-        _ args: [String], dir: URL, passphrase: String = "pw", input: String = "", environment: [String: String] = [:]
-    ) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.binary)
-        process.arguments = args
+    /// The environment of a test run: the store in `dir`, the shipped policies, passphrases, a pinned clock.
+    static func environment(_ dir: URL, passphrase: String = "pw") -> [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["SEALBOX_STORE"] = dir.appendingPathComponent("s.db").path
         env["SEALBOX_POLICIES"] = PolicyCLITests.policies
         env["SEALBOX_PASSPHRASE"] = passphrase
         env["SEALBOX_NEW_PASSPHRASE"] = "pw"
         env["SEALBOX_NOW"] = "1772413200"  // 2026-03-02T01:00:00Z: deadlines stay inside the calendars shipped
-        env.merge(environment) { _, new in new }
-        process.environment = env
+        return env
+    }
+
+    static func run(
+        _ args: [String], dir: URL, passphrase: String = "pw", input: String = "", environment: [String: String] = [:]
+    ) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLITests.binary)
+        process.arguments = args
+        process.environment = Self.environment(dir, passphrase: passphrase).merging(environment) { _, new in new }
         let inFile = dir.appendingPathComponent("stdin-\(UUID().uuidString)")
         try Data(input.utf8).write(to: inFile)
         let out = Pipe()

@@ -7,6 +7,24 @@ import Testing
 
 /// Several processes registering on one store file (M2.2.3: unique, gapless numbers).
 struct ConcurrencyTests {
+    /// Starts a worker with its output and errors in files under `folder`.
+    static func spawn(
+        _ worker: String, _ arguments: [String], in folder: URL, name: String, environment: [String: String] = [:]
+    ) throws -> (Process, URL, URL) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: worker)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let out = folder.appendingPathComponent("\(name).out")
+        let err = folder.appendingPathComponent("\(name).err")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        return (process, out, err)
+    }
+
     @Test func fourProcessesRegisterTwoThousandGaplessNumbers() throws {
         let worker = StoreFixture.root.appendingPathComponent(".build/debug/sealbox-bench").path
         guard FileManager.default.isExecutableFile(atPath: worker) else {
@@ -15,19 +33,8 @@ struct ConcurrencyTests {
         }
         let f = try StoreFixture()
         let policies = StoreFixture.root.appendingPathComponent("Policies").path
-        var processes: [(Process, URL, URL)] = []
-        for i in 0..<4 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: worker)
-            process.arguments = ["register-worker", f.store.path, policies, "500"]
-            let out = f.folder.appendingPathComponent("out-\(i)")
-            let err = f.folder.appendingPathComponent("err-\(i)")
-            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-            process.standardOutput = try FileHandle(forWritingTo: out)
-            process.standardError = try FileHandle(forWritingTo: err)
-            try process.run()
-            processes.append((process, out, err))
+        let processes = try (0..<4).map { i in
+            try Self.spawn(worker, ["register-worker", f.store.path, policies, "500"], in: f.folder, name: "reg-\(i)")
         }
         var numbers: [String] = []
         for (process, out, err) in processes {
@@ -69,22 +76,10 @@ struct ConcurrencyTests {
         let eventsBefore = try f.store.events().count
         let policies = StoreFixture.root.appendingPathComponent("Policies").path
         let count = Self.mixedCount
-        var processes: [(Process, URL, URL)] = []
-        for i in 0..<8 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: worker)
-            process.arguments = ["mixed-worker", f.store.path, policies, "mixed\(i)", "\(count)"]
-            var env = ProcessInfo.processInfo.environment
-            env["SEALBOX_PASSPHRASE"] = "pw"
-            process.environment = env
-            let out = f.folder.appendingPathComponent("mixed-out-\(i)")
-            let err = f.folder.appendingPathComponent("mixed-err-\(i)")
-            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-            process.standardOutput = try FileHandle(forWritingTo: out)
-            process.standardError = try FileHandle(forWritingTo: err)
-            try process.run()
-            processes.append((process, out, err))
+        let processes = try (0..<8).map { i in
+            try Self.spawn(
+                worker, ["mixed-worker", f.store.path, policies, "mixed\(i)", "\(count)"], in: f.folder,
+                name: "mixed-\(i)", environment: ["SEALBOX_PASSPHRASE": "pw"])
         }
         var numbers: [String] = []
         for (process, out, err) in processes {

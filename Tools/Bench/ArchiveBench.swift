@@ -11,12 +11,7 @@ func benchArchive(cases count: Int = 200) throws {
     let store = bench.store
     let now = bench.now
     let folder = bench.folder
-    let clerk = try bench.user("clerk", [.clerk, .reviewer])
-    let head = try bench.user("head", [.departmentHead, .handler], "transport")
-    let archivist = try bench.user("archivist", [.archivist])
-    try store.createDepartment("transport", members: [], sealHolders: ["head"], by: bench.admin, at: now)
-    try store.grant("office", to: "clerk", usingRecovery: bench.recovery, at: now)
-    try store.grant("archive", to: "archivist", withSeal: true, usingRecovery: bench.recovery, at: now)
+    let (clerk, head, archivist) = try bench.archiveUsers()
     let attachment = SecureRandom.bytes(200 * 1024)
     let text = { (n: Int) in Personal(String(repeating: "市民來信內容。", count: n / 21)) }
     for i in 0..<count {
@@ -132,12 +127,7 @@ func archiveMemoryWorker(_ arguments: [String]) throws {
     let bench = try BenchStore("memory")
     let store = bench.store
     let now = bench.now
-    let clerk = try bench.user("clerk", [.clerk, .reviewer])
-    let head = try bench.user("head", [.departmentHead, .handler], "transport")
-    let archivist = try bench.user("archivist", [.archivist])
-    try store.createDepartment("transport", members: [], sealHolders: ["head"], by: bench.admin, at: now)
-    try store.grant("office", to: "clerk", usingRecovery: bench.recovery, at: now)
-    try store.grant("archive", to: "archivist", withSeal: true, usingRecovery: bench.recovery, at: now)
+    let (clerk, head, archivist) = try bench.archiveUsers()
     let file = bench.folder.appendingPathComponent("attachment.bin").path
     let writer = try FileStreams.Writer(path: file)
     let block = SecureRandom.bytes(1 << 20)

@@ -117,6 +117,17 @@ final class BenchStore {
 
     deinit { try? FileManager.default.removeItem(at: folder) }
 
+    /// A clerk (office key), the transport department's head (its seal) and an archivist (archive key and seal).
+    func archiveUsers() throws -> (clerk: UnlockedUser, head: UnlockedUser, archivist: UnlockedUser) {
+        let clerk = try user("clerk", [.clerk, .reviewer])
+        let head = try user("head", [.departmentHead, .handler], "transport")
+        let archivist = try user("archivist", [.archivist])
+        try store.createDepartment("transport", members: [], sealHolders: ["head"], by: admin, at: now)
+        try store.grant("office", to: "clerk", usingRecovery: recovery, at: now)
+        try store.grant("archive", to: "archivist", withSeal: true, usingRecovery: recovery, at: now)
+        return (clerk, head, archivist)
+    }
+
     /// Adds a user and unlocks them.
     func user(_ id: UserID, _ roles: Set<Role>, _ department: DepartmentID? = nil) throws -> UnlockedUser {
         try store.addUser(id, roles: roles, department: department, passphrase: pass, kdf: kdf, by: admin, at: now)
