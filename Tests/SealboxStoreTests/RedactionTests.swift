@@ -3,7 +3,7 @@ import Testing
 
 /// The redaction gate (信件選登): a table of texts with planted personal data, in Chinese and English.
 struct RedactionTests {
-    /// (text, names the writer gave, what must not survive masking, kinds expected)
+    /// Rows of text, the names the writer gave, what must not survive masking, and the kinds expected.
     static let table: [(String, [String], [String], [Redaction.Kind])] = [
         ("王芳反映：中山路123號路燈不亮，請聯繫13912345678。", ["王芳"], ["王芳", "中山路123號", "13912345678"], [.name, .address, .phone]),
         (
