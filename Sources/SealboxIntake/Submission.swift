@@ -174,9 +174,10 @@ public struct WebSubmission: Sendable, Decodable {
             name: anonymous ? nil : personal(name), contact: anonymous ? nil : personal(phone) ?? personal(email),
             email: anonymous || personal(phone) == nil ? nil : personal(email), idNumber: personal(idNumber),
             anonymousIdentifier: anonymous ? personal(clientAddress) ?? Personal("web, address unknown") : nil)
-        let letter = Letter(
+        var letter = Letter(
             channel: .website, receivedAt: receivedAt, sender: sender,
             subject: Personal(subject.trimmingCharacters(in: .whitespacesAndNewlines)), content: Personal(content))
+        letter.publicationConsent = consentToPublish
         let files = attachments.map {
             IncomingAttachment(
                 fileName: Personal($0.fileName), mediaType: $0.mediaType.lowercased(),

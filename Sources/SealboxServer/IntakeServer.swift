@@ -87,6 +87,72 @@ public enum IntakeServer {
             return context.remoteAddress?.ipAddress ?? "unknown"
         }
         router.get("health") { _, _ in json(.ok, ["status": "ok"]) }
+        // The citizen's pages (no JavaScript; docs/intake.md).
+        let challenge = Challenge()
+        @Sendable func lang(_ request: Request) -> String {
+            request.uri.queryParameters.get("lang") == "en" ? "en" : "zh"
+        }
+        router.get("/") { request, _ in CitizenPages.form(lang(request), challenge: challenge) }
+        router.get("check") { request, _ in CitizenPages.lookupForm(lang(request)) }
+        router.post("write") { request, context -> Response in
+            var request = request
+            let l = lang(request)
+            let address = client(request, context)
+            guard limiter.allow(address) else {
+                return CitizenPages.problem(
+                    l, "Too many requests; wait a minute. 請求過多，請稍候再試。", status: .tooManyRequests)
+            }
+            let body: ByteBuffer
+            do { body = try await request.collectBody(upTo: configuration.maxBodyBytes) } catch {
+                return CitizenPages.problem(l, "The letter is too large. 來信過大。", status: .contentTooLarge)
+            }
+            let fields: [String: [FormData.Field]]
+            do {
+                fields = try FormData.parse(Array(buffer: body), contentType: request.headers[.contentType] ?? "")
+            } catch let error as MailError {
+                return CitizenPages.problem(l, error.reason, status: .badRequest)
+            }
+            guard
+                challenge.check(token: fields["token"]?.first?.text ?? "", answer: fields["answer"]?.first?.text ?? "")
+            else {
+                return CitizenPages.problem(
+                    l, "The answer to the question is wrong or expired: go back and try again. 驗證答案有誤或已過期。",
+                    status: .badRequest)
+            }
+            let submission: WebSubmission
+            do {
+                let json = try JSONSerialization.data(withJSONObject: CitizenPages.submission(fields))
+                submission = try WebSubmission.decode(Array(json))
+            } catch let error as SubmissionError {
+                return CitizenPages.problem(l, error.description, status: .badRequest)
+            } catch {
+                return CitizenPages.problem(l, "not a letter", status: .badRequest)
+            }
+            let now = Timestamp(secondsSinceEpoch: Int64(Date().timeIntervalSince1970))
+            let (letter, files) = submission.letter(receivedAt: now, clientAddress: address)
+            do {
+                let receipt = try store.intake(
+                    letter, attachments: files, source: nil, by: Actor(id: "intake.web", roles: [.clerk]), at: now)
+                return CitizenPages.confirmation(l, receipt)
+            } catch {
+                FileHandle.standardError.write(Data("sealbox serve: a registration failed (\(type(of: error)))\n".utf8))
+                return CitizenPages.problem(
+                    l, "The letter could not be registered; try again. 登記失敗，請重試。", status: .serviceUnavailable)
+            }
+        }
+        router.post("check") { request, context -> Response in
+            var request = request
+            let l = lang(request)
+            guard limiter.allow(client(request, context)) else {
+                return CitizenPages.problem(
+                    l, "Too many requests; wait a minute. 請求過多，請稍候再試。", status: .tooManyRequests)
+            }
+            let body = (try? await request.collectBody(upTo: 4096)).map { Array(buffer: $0) } ?? []
+            let fields = (try? FormData.parse(body, contentType: "application/x-www-form-urlencoded")) ?? [:]
+            let status = try? store.citizenStatus(
+                number: fields["number"]?.first?.text ?? "", code: fields["code"]?.first?.text ?? "")
+            return CitizenPages.status(l, status ?? nil)
+        }
         router.post("letters") { request, context -> Response in
             var request = request
             let address = client(request, context)

@@ -211,4 +211,163 @@ struct IntakeCLITests {
         }
         #expect(statuses.filter { $0 == 404 }.count == 3 && statuses.filter { $0 == 429 }.count == 2, "\(statuses)")
     }
+
+    /// A multipart/form-data body (RFC 7578) of text fields and one file.
+    static func multipart(_ fields: [(String, String)], file: (name: String, bytes: [UInt8])?) -> (String, [UInt8]) {
+        let boundary = "sealbox-test-\(UUID().uuidString)"
+        var body: [UInt8] = []
+        for (name, value) in fields {
+            body += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        if let file {
+            body += Array(
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"files\"; filename=\"\(file.name)\"\r\nContent-Type: image/png\r\n\r\n"
+                    .utf8)
+            body += file.bytes + Array("\r\n".utf8)
+        }
+        body += Array("--\(boundary)--\r\n".utf8)
+        return ("multipart/form-data; boundary=\(boundary)", body)
+    }
+
+    /// The citizen's pages: the form works without JavaScript (a plain POST), with its question; the confirmation
+    /// shows the number and the query code; the lookup answers a wrong code and an unknown number alike.
+    @Test func citizenFormAndLookupPages() throws {
+        let dir = try CLITests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try SidePathCLITests.setUp(dir)
+        let (server, port) = try Self.startServer(dir, extra: ["--rate", "1000"])
+        defer { server.terminate() }
+        let form = try LoopbackClient.request(port: port, method: "GET", path: "/")
+        #expect(form.status == 200 && form.text.contains("給市長寫信") && !form.text.contains("<script"))
+        for id in ["name", "phone", "email", "subject", "content", "files", "consent", "answer"] {
+            #expect(form.text.contains("<label for=\"\(id)\""), "no label for \(id)")
+        }
+        func question(_ page: String) throws -> (token: String, answer: String) {
+            let sum = try #require(page.range(of: #"[0-9] \+ [0-9]"#, options: .regularExpression))
+            let digits = page[sum].split(separator: " ").compactMap { Int($0) }
+            let tokenStart = try #require(page.range(of: "name=\"token\" value=\""))
+            let token = page[tokenStart.upperBound...].prefix { $0 != "\"" }
+            return (String(token), "\(digits.reduce(0, +))")
+        }
+        let (token, answer) = try question(form.text)
+        let photo: [UInt8] = [0x89, 0x50, 0x4E, 0x47] + (0..<2000).map { UInt8(truncatingIfNeeded: $0) }
+        let (type, body) = Self.multipart(
+            [
+                ("name", "周八"), ("phone", "13912340000"), ("subject", "公交站"), ("content", "公交站牌倒了。"),
+                ("consent_to_publish", "1"), ("token", token), ("answer", answer),
+            ], file: ("站牌.png", photo))
+        let sent = try LoopbackClient.request(
+            port: port, method: "POST", path: "/write", headers: ["Content-Type": type], body: body)
+        #expect(sent.status == 201, "\(sent.text)")
+        let numberRange = try #require(sent.text.range(of: #"20[0-9]{2}-[0-9]{6}"#, options: .regularExpression))
+        let number = String(sent.text[numberRange])
+        let codeStart = try #require(sent.text.range(of: "<strong id=\"code\">"))
+        let code = String(sent.text[codeStart.upperBound...].prefix { $0 != "<" })
+        #expect(code.count == 10)
+        // The same token twice, or a wrong answer: refused, nothing registered.
+        let again = try LoopbackClient.request(
+            port: port, method: "POST", path: "/write", headers: ["Content-Type": type], body: body)
+        #expect(again.status == 400 && again.text.contains("驗證答案有誤"))
+        // Lookup: the right code answers; a wrong code and an unknown number give the same status and body.
+        func lookup(_ n: String, _ c: String) throws -> LoopbackClient.Response {
+            try LoopbackClient.request(
+                port: port, method: "POST", path: "/check",
+                headers: ["Content-Type": "application/x-www-form-urlencoded"],
+                body: Array("number=\(n)&code=\(c)".utf8))
+        }
+        let found = try lookup(number, code)
+        #expect(found.status == 200 && found.text.contains("registered") && !found.text.contains("公交站牌"))
+        let wrong = try lookup(number, "0000000000")
+        let unknown = try lookup("2026-999999", code)
+        #expect(wrong.status == 404 && unknown.status == 404 && wrong.body == unknown.body)
+        server.terminate()
+        server.waitUntilExit()
+        // The clerk reads the letter and its attachment, sealed by the keyless server.
+        let show = try W.run(["case", "show", number, "--purpose", "test", "--as", "clerk"], dir: dir)
+        #expect(show.stdout.contains("公交站牌倒了。") && show.stdout.contains("站牌.png"), "\(show.stdout)")
+    }
+
+    static func chromium() -> String? {
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+    }
+
+    static func browser(_ chromium: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        process.arguments =
+            ["--headless", "--no-sandbox", "--disable-gpu", "--no-proxy-server", "--hide-scrollbars"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// In a real browser (headless Chromium; skipped with a note where absent): the form page and the lookup page
+    /// render, a filled form is submitted by the browser and the confirmation shows the number and the code, and
+    /// the browser's lookup finds the letter.
+    @Test func citizenPagesWorkInABrowser() throws {
+        guard let chromium = Self.chromium() else {
+            print("note: Chromium not installed; the citizen-page browser test is skipped (Tools/test installs it)")
+            return
+        }
+        let dir = try CLITests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try SidePathCLITests.setUp(dir)
+        let (server, port) = try Self.startServer(dir, extra: ["--rate", "1000"])
+        defer { server.terminate() }
+        let base = "http://127.0.0.1:\(port)"
+        // Screenshots of the two pages: far larger than a blank page's.
+        let blank = dir.appendingPathComponent("blank.html")
+        try Data("<!DOCTYPE html><html><body></body></html>".utf8).write(to: blank)
+        func shot(_ url: String, _ name: String) throws -> Int {
+            let png = dir.appendingPathComponent(name).path
+            _ = try Self.browser(chromium, ["--window-size=480,1400", "--screenshot=\(png)", url])
+            return (try FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0
+        }
+        let blankSize = try shot(blank.absoluteString, "blank.png")
+        #expect(try shot("\(base)/", "form.png") > blankSize * 5)
+        #expect(try shot("\(base)/check?lang=en", "check.png") > blankSize * 3)
+        // The browser submits a filled form (the fixture page below submits it on load) and lands on the
+        // confirmation.
+        let form = try LoopbackClient.request(port: port, method: "GET", path: "/").text
+        let sum = try #require(form.range(of: #"[0-9] \+ [0-9]"#, options: .regularExpression))
+        let answer = form[sum].split(separator: " ").compactMap { Int($0) }.reduce(0, +)
+        let tokenStart = try #require(form.range(of: "name=\"token\" value=\""))
+        let token = String(form[tokenStart.upperBound...].prefix { $0 != "\"" })
+        let fixture = dir.appendingPathComponent("submit.html")
+        let fields = [
+            ("name", "吳九"), ("phone", "13912349999"), ("subject", "噪音"), ("content", "夜間施工噪音。"),
+            ("token", token), ("answer", "\(answer)"),
+        ]
+        let inputs = fields.map { "<input name=\"\($0.0)\" value=\"\($0.1)\">" }.joined()
+        try Data(
+            """
+            <!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+            <form method="post" action="\(base)/write" enctype="multipart/form-data">\(inputs)</form>
+            <script>document.forms[0].submit()</script></body></html>
+            """.utf8
+        ).write(to: fixture)
+        let confirmation = try Self.browser(
+            chromium, ["--virtual-time-budget=8000", "--dump-dom", fixture.absoluteString])
+        #expect(confirmation.contains("您的來信已登記"), "\(confirmation.prefix(400))")
+        let numberRange = try #require(confirmation.range(of: #"20[0-9]{2}-[0-9]{6}"#, options: .regularExpression))
+        let number = String(confirmation[numberRange])
+        let codeStart = try #require(confirmation.range(of: "<strong id=\"code\">"))
+        let code = String(confirmation[codeStart.upperBound...].prefix { $0 != "<" })
+        let lookup = dir.appendingPathComponent("lookup.html")
+        try Data(
+            """
+            <!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+            <form method="post" action="\(base)/check"><input name="number" value="\(number)"><input name="code" value="\(code)"></form>
+            <script>document.forms[0].submit()</script></body></html>
+            """.utf8
+        ).write(to: lookup)
+        let status = try Self.browser(chromium, ["--virtual-time-budget=8000", "--dump-dom", lookup.absoluteString])
+        #expect(status.contains(number) && status.contains("registered"), "\(status.prefix(400))")
+    }
 }

@@ -307,6 +307,12 @@ struct IntakeStoreTests {
         let third = try f.store.intake(
             letter, attachments: files, source: "web:1", by: Actor(id: "intake.web", roles: [.clerk]), at: f.now)
         #expect(third.repeatOf.isEmpty)
+        #expect(try f.store.read(third.number, purpose: "t", by: clerk, at: f.now).letter.publicationConsent == false)
+        let consenting = try WebSubmission.decode(
+            Array(#"{"anonymous":true,"subject":"s","content":"c","consent_to_publish":true}"#.utf8))
+        let (withConsent, _) = consenting.letter(receivedAt: f.now, clientAddress: "198.51.100.7")
+        #expect(
+            withConsent.publicationConsent == true && withConsent.sender.anonymousIdentifier?.value == "198.51.100.7")
         let flagged = try f.store.flagRepeatWriters(by: clerk)
         #expect(flagged.count == 1 && flagged[0].0 == third.number && flagged[0].1 == [first.number, second.number])
 

@@ -85,6 +85,8 @@ public struct Letter: Sendable, Equatable, Codable {
     public var content: Personal<String>
     /// Attachments.
     public var attachments: [AttachmentInfo]
+    /// Whether the writer consented to publication with personal details removed (信件選登); `nil` when not asked.
+    public var publicationConsent: Bool?
 
     /// Creates a letter.
     public init(
