@@ -45,8 +45,10 @@ final class Challenge: Sendable {
     }
 }
 
-/// The citizen's pages (served by `sealbox serve intake`): write to the mayor, check a letter. Plain HTML forms
-/// that work without JavaScript and on a phone, Chinese by default (`?lang=en`), nothing loaded from elsewhere.
+/// The citizen's pages (served by `sealbox serve intake`): write to the mayor, check a letter.
+///
+/// Plain HTML forms that work without JavaScript and on a phone, Chinese by default (`?lang=en`), nothing loaded
+/// from elsewhere.
 enum CitizenPages {
     struct Text {
         var title, intro, name, phone, email, idNumber, anonymous, anonymousHint, subject, content, files, filesHint,
