@@ -236,22 +236,7 @@ struct HeaderValue {
                 encoded = parts[2]
             }
         }
-        var bytes: [UInt8] = []
-        var i = encoded.utf8.startIndex
-        let utf8 = encoded.utf8
-        while i < utf8.endIndex {
-            let byte = utf8[i]
-            if byte == 0x25, let hi = utf8.index(i, offsetBy: 1, limitedBy: utf8.endIndex), hi < utf8.endIndex,
-                let lo = utf8.index(i, offsetBy: 2, limitedBy: utf8.endIndex), lo < utf8.endIndex,
-                let value = UInt8(String(decoding: [utf8[hi], utf8[lo]], as: UTF8.self), radix: 16)
-            {
-                bytes.append(value)
-                i = utf8.index(after: lo)
-            } else {
-                bytes.append(byte)
-                i = utf8.index(after: i)
-            }
-        }
+        let bytes = TransferEncoding.percentDecoded(Array(encoded.utf8)[...])
         return (try? Charset.decode(bytes, label: charset)) ?? String(decoding: bytes, as: UTF8.self)
     }
 }
