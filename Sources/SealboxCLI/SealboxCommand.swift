@@ -18,7 +18,7 @@ public struct SealboxCommand: AsyncParsableCommand {
             InitCommand.self, ShellCommand.self, ArchiveCommand.self, UserCommand.self, DeptCommand.self,
             GroupCommand.self,
             CaseCommand.self, IntakeCommand.self, StatusCommand.self, ServeCommand.self, ReportCommand.self,
-            RemindCommand.self, TrackCommand.self,
+            RemindCommand.self, TrackCommand.self, PublishCommand.self,
             AuditCommand.self,
             PoliciesCommand.self, DeadlineCommand.self, CryptoCommand.self,
         ]
