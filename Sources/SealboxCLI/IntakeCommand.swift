@@ -240,5 +240,6 @@ struct StatusCommand: AsyncParsableCommand {
         if let d = status.deadline { print("due\t\(d)") }
         if let d = status.replied { print("replied\t\(d)") }
         if let d = status.closed { print("closed\t\(d)") }
+        if let text = status.reply { print("reply\t\(text.replacingOccurrences(of: "\n", with: " "))") }
     }
 }

@@ -53,7 +53,7 @@ enum CitizenPages {
     struct Text {
         var title, intro, name, phone, email, idNumber, anonymous, anonymousHint, subject, content, files, filesHint,
             consent, question, send, sent, number, code, keep, check, checkTitle, status, received, due, replied,
-            closed, notFound, back, problem, required: String
+            closed, notFound, back, problem, required, reply: String
 
         static func of(_ lang: String) -> Text {
             lang == "en"
@@ -72,7 +72,7 @@ enum CitizenPages {
                     check: "Check my letter", checkTitle: "Check a letter", status: "Status", received: "Received",
                     due: "Due", replied: "Replied", closed: "Closed",
                     notFound: "No letter with that number and query code.", back: "Back", problem: "Not sent",
-                    required: "required")
+                    required: "required", reply: "The reply")
                 : Text(
                     title: "給市長寫信", intro: "您的來信將即時登記，由市長信箱辦公室交辦並答覆。", name: "姓名", phone: "電話",
                     email: "電子郵件", idNumber: "身份證號（選填）", anonymous: "匿名來信",
@@ -82,7 +82,7 @@ enum CitizenPages {
                     sent: "您的來信已登記", number: "來信編號", code: "查詢碼", keep: "請妥善保存：憑編號和查詢碼可查詢辦理情況。查詢碼只顯示這一次。",
                     check: "查詢來信", checkTitle: "查詢來信辦理情況", status: "辦理狀態", received: "收信日期", due: "辦理期限",
                     replied: "答覆日期", closed: "辦結日期", notFound: "沒有與此編號和查詢碼相符的來信。", back: "返回",
-                    problem: "未能提交", required: "必填")
+                    problem: "未能提交", required: "必填", reply: "答覆")
         }
     }
 
@@ -222,6 +222,9 @@ enum CitizenPages {
         if let d = s.replied { rows.append((t.replied, d.description)) }
         if let d = s.closed { rows.append((t.closed, d.description)) }
         let list = rows.map { "<dt>\(escape($0.0))</dt><dd>\(escape($0.1))</dd>" }.joined()
-        return page(lang, t.checkTitle, "<dl class=\"box\" role=\"status\">\(list)</dl>")
+        let reply = s.reply.map {
+            "<h2>\(escape(t.reply))</h2><p id=\"reply\">\(escape($0).replacingOccurrences(of: "\n", with: "<br>"))</p>"
+        }
+        return page(lang, t.checkTitle, "<dl class=\"box\" role=\"status\">\(list)</dl>" + (reply ?? ""))
     }
 }

@@ -207,6 +207,7 @@ public enum IntakeServer {
             if let d = status.deadline { answer["due"] = d.description }
             if let d = status.replied { answer["replied"] = d.description }
             if let d = status.closed { answer["closed"] = d.description }
+            if let text = status.reply { answer["reply"] = text }
             return json(.ok, answer)
         }
         return router

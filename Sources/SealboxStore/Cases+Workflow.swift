@@ -58,6 +58,16 @@ extension Store {
         if next.status == .closed && current.status != .closed {
             try Self.sealCaseKey(db, number, key, to: "archive")
         }
+        if let reply = next.reply, current.reply == nil,
+            let citizen = try Data.fetchOne(
+                db, sql: "SELECT citizen_box FROM cases WHERE number = ?", arguments: [number.description])
+        {
+            // The writer's copy of the reply, for the lookup page: sealed to the key their query code derives.
+            let sealed = SealedBox.seal(Array(reply.text.value.utf8), to: try BoxPublicKey(Array(citizen)))
+            try db.execute(
+                sql: "UPDATE cases SET citizen_reply = ? WHERE number = ?",
+                arguments: [Data(sealed), number.description])
+        }
         for event in transition.events { try Self.appendEvent(db, event) }
         return (next, transition.events)
     }

@@ -24,6 +24,8 @@ public struct CitizenStatus: Sendable, Equatable {
     public var deadline: CivilDate?
     public var replied: CivilDate?
     public var closed: CivilDate?
+    /// The reply's text, once replied (opened with the key derived from the code; personal, for the writer only).
+    public var reply: String?
 }
 
 /// A message intake could not take in, kept sealed to the office.
@@ -40,6 +42,13 @@ extension Store {
 
     static func queryHash(_ number: CaseNumber, _ code: String) -> [UInt8] {
         SHA256.hash(Array("sealbox/query/v1|\(number)|\(code.uppercased())".utf8))
+    }
+
+    /// The citizen's key pair for a letter: derived from its number and query code (the code holder re-derives it;
+    /// the store keeps the public half only).
+    static func citizenKey(_ number: CaseNumber, _ code: String) throws -> BoxSecretKey {
+        let seed = SHA256.hash(Array("sealbox/citizen-key/v1|\(number)|\(code.uppercased())".utf8))
+        return try BoxSecretKey(SecureBytes(copying: seed))
     }
 
     static func sourceHash(_ key: String) -> [UInt8] { SHA256.hash(Array("sealbox/intake/v1|\(key)".utf8)) }
@@ -86,8 +95,11 @@ extension Store {
                 let random = SecureRandom.bytes(10)
                 let text = String(random.map { Self.queryAlphabet[Int($0) % 32] })
                 try db.execute(
-                    sql: "UPDATE cases SET query_hash = ? WHERE number = ?",
-                    arguments: [Data(Self.queryHash(number, text)), number.description])
+                    sql: "UPDATE cases SET query_hash = ?, citizen_box = ? WHERE number = ?",
+                    arguments: [
+                        Data(Self.queryHash(number, text)), Data(try Self.citizenKey(number, text).publicKey.bytes),
+                        number.description,
+                    ])
                 code = text
             }
             let repeats = indexer == nil ? [] : try Self.sameWriter(db, as: number)
@@ -206,7 +218,7 @@ extension Store {
         return try read { db in
             let row = try Row.fetchOne(
                 db,
-                sql: "SELECT status, received_at, deadline, query_hash FROM cases WHERE number = ?",
+                sql: "SELECT status, received_at, deadline, query_hash, citizen_reply FROM cases WHERE number = ?",
                 arguments: [probe.description])
             let stored = (row?["query_hash"] as Data?).map { Array($0) } ?? [UInt8](repeating: 0, count: 32)
             let matches = SecureBytes(copying: stored) == SecureBytes(copying: expected)
@@ -221,11 +233,18 @@ extension Store {
                     policies.localDate(Timestamp(secondsSinceEpoch: $0["at"]))
                 }
             }
+            var reply: String?
+            if let sealed = row["citizen_reply"] as Data? {
+                let key = try Self.citizenKey(probe, code.trimmingCharacters(in: .whitespaces))
+                reply = try SealedBox.open(Array(sealed), with: key).withUnsafeBytes {
+                    String(decoding: $0, as: UTF8.self)
+                }
+            }
             return CitizenStatus(
                 number: probe, status: CaseStatus(rawValue: row["status"]) ?? .registered,
                 received: policies.localDate(Timestamp(secondsSinceEpoch: row["received_at"])),
                 deadline: (row["deadline"] as String?).flatMap { try? CivilDate(parsing: $0) },
-                replied: date("case.replied"), closed: date("case.closed"))
+                replied: date("case.replied"), closed: date("case.closed"), reply: reply)
         }
     }
 }

@@ -209,6 +209,14 @@ enum Schema {
                 t.add(column: "facts_satisfaction", .text)
             }
         }
+        migrator.registerMigration("v11-citizen-reply") { db in
+            // The citizen's copy of the reply: sealed to a key pair derived from the number and the query code
+            // (public half kept at intake), so that only the code holder opens it; the intake host cannot.
+            try db.alter(table: "cases") { t in
+                t.add(column: "citizen_box", .blob)
+                t.add(column: "citizen_reply", .blob)
+            }
+        }
         return migrator
     }
 }

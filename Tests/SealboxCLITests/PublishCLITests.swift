@@ -7,10 +7,18 @@ struct PublishCLITests {
 
     /// Takes a web letter in and runs it to a reply through the binary; returns its number.
     static func replied(_ dir: URL, _ submission: String, reply: String) throws -> String {
+        try repliedWithCode(dir, submission, reply: reply).number
+    }
+
+    static func repliedWithCode(_ dir: URL, _ submission: String, reply: String) throws -> (
+        number: String, code: String
+    ) {
         let file = dir.appendingPathComponent("web-\(UUID().uuidString).json")
         try Data(submission.utf8).write(to: file)
         let intake = try W.run(["intake", "json", file.path], dir: dir)
         let number = try #require(intake.stdout.split(separator: "\t").dropFirst().first.map(String.init))
+        let code = try #require(intake.stdout.components(separatedBy: "query code ").last)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         for (args, input) in [
             (
                 ["case", "assign", number, "--lead", "transport", "--as", "clerk"],
@@ -26,7 +34,20 @@ struct PublishCLITests {
             let out = try W.run(args, dir: dir, input: input)
             #expect(out.status == 0, "\(args): \(out.stderr)")
         }
-        return number
+        return (number, code)
+    }
+
+    /// The writer reads the reply with the query code (sealed to a key the code derives; the intake host cannot).
+    @Test func theWriterReadsTheReplyWithTheQueryCode() throws {
+        let dir = try CLITests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try SidePathCLITests.setUp(dir)
+        let (number, code) = try Self.repliedWithCode(
+            dir, #"{"name":"馮十三","phone":"13912346666","subject":"s","content":"c"}"#, reply: "您反映的問題已處理。")
+        let status = try W.run(["status", number], dir: dir, input: code + "\n")
+        #expect(status.stdout.contains("reply\t您反映的問題已處理。"), "\(status.stdout)\(status.stderr)")
+        let wrong = try W.run(["status", number], dir: dir, input: "0000000000\n")
+        #expect(wrong.status == 66 && !wrong.stdout.contains("已處理"))
     }
 
     @Test func publishingMasksPersonalDataAndHoldsWhatItCannotDecide() throws {
