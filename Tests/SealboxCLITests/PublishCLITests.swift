@@ -71,6 +71,21 @@ struct PublishCLITests {
             #expect(!page.contains(secret), "\(secret) published")
         }
         #expect(page.contains("路燈已修復") && page.contains(consenting))
+        // The published page in a real browser (skipped with a note where Chromium is absent).
+        if let chromium = IntakeCLITests.chromium() {
+            let blank = dir.appendingPathComponent("blank.html")
+            try Data("<!DOCTYPE html><html><body></body></html>".utf8).write(to: blank)
+            let sizes = try [URL(fileURLWithPath: out), blank].enumerated().map { i, url -> Int in
+                let png = dir.appendingPathComponent("shot-\(i).png").path
+                _ = try IntakeCLITests.browser(chromium, ["--window-size=480,900", "--screenshot=\(png)", url.absoluteString])
+                return (try FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0
+            }
+            #expect(sizes[0] > sizes[1] * 5, "published page \(sizes[0]) bytes, blank \(sizes[1])")
+            let dom = try IntakeCLITests.browser(chromium, ["--dump-dom", URL(fileURLWithPath: out).absoluteString])
+            #expect(dom.contains("letter-\(consenting)") && !dom.contains("13912348888"))
+        } else {
+            print("note: Chromium not installed; the published page is checked as text only")
+        }
         // A number the gate cannot decide holds the page until the clerk decides.
         let held = try Self.replied(
             dir,
