@@ -77,7 +77,8 @@ struct PublishCLITests {
             try Data("<!DOCTYPE html><html><body></body></html>".utf8).write(to: blank)
             let sizes = try [URL(fileURLWithPath: out), blank].enumerated().map { i, url -> Int in
                 let png = dir.appendingPathComponent("shot-\(i).png").path
-                _ = try IntakeCLITests.browser(chromium, ["--window-size=480,900", "--screenshot=\(png)", url.absoluteString])
+                _ = try IntakeCLITests.browser(
+                    chromium, ["--window-size=480,900", "--screenshot=\(png)", url.absoluteString])
                 return (try FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0
             }
             #expect(sizes[0] > sizes[1] * 5, "published page \(sizes[0]) bytes, blank \(sizes[1])")
