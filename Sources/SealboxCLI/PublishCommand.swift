@@ -80,10 +80,7 @@ struct PublishCommand: AsyncParsableCommand {
         print("\(entries.count) letter(s) published to \(out)")
     }
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func escape(_ text: String) -> String { HTML.escape(text) }
 
     /// The text to publish: the gate's masked text, with held findings masked too when the clerk said so.
     static func published(_ result: Redaction.Result, maskHeld: Bool) -> String {

@@ -86,10 +86,7 @@ enum CitizenPages {
         }
     }
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func escape(_ text: String) -> String { HTML.escape(text) }
 
     static func page(_ lang: String, _ title: String, _ body: String, status: HTTPResponse.Status = .ok) -> Response {
         let html = """
