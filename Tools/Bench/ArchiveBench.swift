@@ -121,7 +121,7 @@ func benchArchiveMemory() throws {
             growth <= 1.5 ? "met" : "NOT MET"))
 }
 
-/// The child of `benchArchiveMemory`: prints the peak resident set (KiB) after setup and after the export.
+/// The child of `benchArchiveMemory`: prints the peak resident set (KiB, VmHWM) after setup and after the export.
 func archiveMemoryWorker(_ arguments: [String]) throws {
     guard let size = arguments.first.flatMap({ Int($0) }) else { fatalError("usage: archive-memory-worker BYTES") }
     let bench = try BenchStore("memory")
@@ -140,10 +140,11 @@ func archiveMemoryWorker(_ arguments: [String]) throws {
     let (n, _) = try store.register(sampleLetter(1, at: now), by: clerk.actor, at: now)
     try store.attach(fileAt: file, fileName: "video.mp4", mediaType: "video/mp4", to: n, by: clerk, at: now)
     try runToClosure(n, store, clerk: clerk, head: head, at: now)
+    // VmHWM of this process image (getrusage's maxrss can carry the parent's high-water mark across exec).
     func peak() -> Int {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return usage.ru_maxrss
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+        return line.split(separator: " ").compactMap { Int($0) }.first ?? 0
     }
     let before = peak()
     let out = bench.folder.appendingPathComponent("archive").path
