@@ -82,23 +82,13 @@ struct PublishCommand: AsyncParsableCommand {
 
     static func escape(_ text: String) -> String { HTML.escape(text) }
 
-    /// The text to publish: the gate's masked text, with held findings masked too when the clerk said so.
-    static func published(_ result: Redaction.Result, maskHeld: Bool) -> String {
-        guard maskHeld, !result.held.isEmpty else { return result.masked }
-        let text = NSMutableString(string: result.masked)
-        for f in result.held.reversed() {
-            text.replaceCharacters(
-                in: NSRange(location: f.range.lowerBound, length: f.range.count),
-                with: String(repeating: "＊", count: f.text.count))
-        }
-        return text as String
-    }
-
     static func page(_ entries: [Entry], maskHeld: Bool) -> String {
         var body = ""
         for e in entries {
             func part(_ label: String) -> String {
-                e.parts.first { $0.label == label }.map { escape(published($0.result, maskHeld: maskHeld)) } ?? ""
+                e.parts.first { $0.label == label }.map {
+                    escape(maskHeld ? $0.result.maskedWithHeld : $0.result.masked)
+                } ?? ""
             }
             body += """
                 <article id="letter-\(e.number)">

@@ -36,6 +36,17 @@ public enum Redaction {
 
         /// Findings the clerk must resolve before publishing.
         public var held: [Finding] { findings.filter { $0.kind == .undecided } }
+
+        /// The masked text, with the held findings masked too (the clerk chose to).
+        public var maskedWithHeld: String {
+            let text = NSMutableString(string: masked)
+            for f in held.reversed() {
+                text.replaceCharacters(
+                    in: NSRange(location: f.range.lowerBound, length: f.range.count), with: Redaction.mask(f.text.count)
+                )
+            }
+            return text as String
+        }
     }
 
     /// The mask for `count` characters.

@@ -21,7 +21,7 @@ extension Store {
     /// (the archive group's seal).
     public func archiveKeys() throws -> (recipient: AgeRecipient, signer: Minisign.PublicKey) {
         try read { db in
-            let (_, box) = try Self.groupKey(db, "archive")
+            let (_, box) = try Self.groupPublic(db, "archive")
             guard let seal = try Data.fetchOne(db, sql: "SELECT seal_public FROM key_groups WHERE id = 'archive'")
             else {
                 throw StoreError(.notFound, "this store's archive group has no signing key (made before v5)")
@@ -29,14 +29,6 @@ extension Store {
             let key = try SigningPublicKey(Array(seal))
             return (AgeRecipient(box), try Minisign.PublicKey(keyID: Self.minisignKeyID(key), key: key))
         }
-    }
-
-    static func groupKey(_ db: Database, _ group: String) throws -> (Int, BoxPublicKey) {
-        guard
-            let row = try Row.fetchOne(
-                db, sql: "SELECT version, box_public FROM key_groups WHERE id = ?", arguments: [group])
-        else { throw StoreError(.notFound, "no key group \(group)") }
-        return (row["version"], try BoxPublicKey(Array(row["box_public"] as Data)))
     }
 
     /// A stable minisign key id for the archive key: the first 8 bytes of BLAKE2b-256 of the public key.
