@@ -20,12 +20,12 @@ public enum Charset {
     /// - Throws: `MailError` for an unsupported charset or bytes that are not valid in it.
     public static func decode(_ bytes: some Collection<UInt8>, label: String) throws(MailError) -> String {
         guard let name = known[label.lowercased()] else {
-            throw MailError("unsupported charset \(label.prefix(40))")
+            throw MailError("unsupported charset \(MailError.token(label))")
         }
         if name == "UTF-8" {
             let array = Array(bytes)
             guard let text = String(validating: array, as: UTF8.self) else {
-                throw MailError("text is not valid \(label.prefix(40))")
+                throw MailError("text is not valid \(MailError.token(label))")
             }
             return text
         }
@@ -34,7 +34,9 @@ public enum Charset {
 
     private static func convert(_ input: [UInt8], from name: String, label: String) throws(MailError) -> String {
         let cd = iconv_open("UTF-8", name)
-        guard cd != iconv_t(bitPattern: -1) else { throw MailError("charset \(label.prefix(40)) is not installed") }
+        guard cd != iconv_t(bitPattern: -1) else {
+            throw MailError("charset \(MailError.token(label)) is not installed")
+        }
         defer { iconv_close(cd) }
         var source = input
         var output = [UInt8](repeating: 0, count: input.count * 4 + 16)
@@ -51,7 +53,7 @@ public enum Charset {
             }
         }
         guard written >= 0, let text = String(validating: output[0..<written], as: UTF8.self) else {
-            throw MailError("text is not valid \(label.prefix(40))")
+            throw MailError("text is not valid \(MailError.token(label))")
         }
         return text
     }

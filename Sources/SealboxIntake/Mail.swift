@@ -11,6 +11,17 @@ public struct MailError: Error, Sendable, Equatable, CustomStringConvertible {
     public init(_ reason: String) { self.reason = reason }
 
     public var description: String { reason }
+
+    /// A value from the message quoted in a reason (a charset or encoding name): only when it looks like one, since a
+    /// reason is kept in clear and must not carry what a sender typed.
+    static func token(_ text: some StringProtocol) -> String {
+        let ok =
+            !text.isEmpty && text.count <= 40
+            && text.unicodeScalars.allSatisfy {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.:".unicodeScalars.contains($0))
+            }
+        return ok ? String(text) : "(unnamed)"
+    }
 }
 
 /// A file that came with a message.
@@ -291,7 +302,7 @@ enum TransferEncoding {
         case "7bit", "8bit", "binary": return Array(body)
         case "base64": return try base64(body)
         case "quoted-printable": return quotedPrintable(body)
-        default: throw MailError("unknown transfer encoding \(encoding.prefix(30))")
+        default: throw MailError("unknown transfer encoding \(MailError.token(encoding))")
         }
     }
 
