@@ -55,19 +55,7 @@ extension Store {
         return try write { db in
             var (key, c) = try Self.loadForWrite(db, number, user)
             let position = c.letter.attachments.count
-            try db.execute(
-                sql: """
-                    INSERT INTO case_attachments(case_number, position, byte_count, sealed_bytes, chunk_count)
-                    VALUES (?, ?, 0, x'', 0)
-                    """,
-                arguments: [number.description, position])
-            var writer = AttachmentChunkWriter(db: db, number: number, position: position, key: key)
-            try source { try writer.update($0) }
-            try writer.finish()
-            try db.execute(
-                sql:
-                    "UPDATE case_attachments SET byte_count = ?, chunk_count = ? WHERE case_number = ? AND position = ?",
-                arguments: [writer.total, writer.chunks, number.description, position])
+            var writer = try Self.storeAttachment(db, number, position: position, key: key, source: source)
             c.letter.attachments.append(
                 AttachmentInfo(
                     fileName: fileName, mediaType: mediaType, byteCount: writer.total,
@@ -83,6 +71,27 @@ extension Store {
             try Self.signCheckpoint(db, by: user)
             return position
         }
+    }
+
+    /// Stores one attachment's bytes, streamed from `source`, as sealed chunks under the case key, with its row.
+    /// - Returns: the writer, for its size and SHA-256.
+    static func storeAttachment(
+        _ db: Database, _ number: CaseNumber, position: Int, key: SymmetricKey,
+        source: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
+    ) throws -> AttachmentChunkWriter {
+        try db.execute(
+            sql: """
+                INSERT INTO case_attachments(case_number, position, byte_count, sealed_bytes, chunk_count)
+                VALUES (?, ?, 0, x'', 0)
+                """,
+            arguments: [number.description, position])
+        var writer = AttachmentChunkWriter(db: db, number: number, position: position, key: key)
+        try source { try writer.update($0) }
+        try writer.finish()
+        try db.execute(
+            sql: "UPDATE case_attachments SET byte_count = ?, chunk_count = ? WHERE case_number = ? AND position = ?",
+            arguments: [writer.total, writer.chunks, number.description, position])
+        return writer
     }
 
     /// Streams an attachment's plaintext, chunk by chunk, to `body` (one guarded 64 KiB buffer, reused).

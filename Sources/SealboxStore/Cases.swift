@@ -304,18 +304,9 @@ extension Store {
         if let office { try Self.writeIndex(db, number, letter.sender, office: office.box) }
         // Attachments that came with the letter, sealed under the new case key: intake needs no secret for them.
         for (position, attachment) in attachments.enumerated() {
-            try db.execute(
-                sql: """
-                    INSERT INTO case_attachments(case_number, position, byte_count, sealed_bytes, chunk_count)
-                    VALUES (?, ?, ?, x'', 0)
-                    """,
-                arguments: [number.description, position, attachment.bytes.count])
-            var writer = AttachmentChunkWriter(db: db, number: number, position: position, key: key)
-            try attachment.bytes.withUnsafeBytes { try writer.update($0) }
-            try writer.finish()
-            try db.execute(
-                sql: "UPDATE case_attachments SET chunk_count = ? WHERE case_number = ? AND position = ?",
-                arguments: [writer.chunks, number.description, position])
+            _ = try Self.storeAttachment(db, number, position: position, key: key) { emit in
+                try attachment.bytes.withUnsafeBytes { try emit($0) }
+            }
         }
         if let readers = restrictedReaders {
             let members = try readers.map { ($0, try Self.user(db, $0).boxPublic) }
