@@ -87,8 +87,8 @@ public struct BagReport: Sendable {
     public var info: [String: String] = [:]
     /// SHA-512 (hex) of the tag manifest.
     public var tagManifestDigest = ""
-    /// The payload files, `data/…`, with their SHA-512.
-    public var payload: [String: String] = [:]
+    /// The payload files, `data/…`, with their SHA-512 (raw bytes).
+    public var payload: [String: [UInt8]] = [:]
     /// Small clear payload files (`data/metadata.json`, the log proof), kept for further checks.
     public var smallFiles: [String: [UInt8]] = [:]
     /// Everything wrong, each naming the file.
@@ -100,6 +100,9 @@ public struct BagReport: Sendable {
 
 /// Verifies a bag in a tar by streaming it once, never extracting: structure, every digest, Payload-Oxum, the tag
 /// manifest, and its minisign signature by a trusted key.
+///
+/// Tag files are parsed as bytes and digests compared raw: at archive sizes the hashing and the two Ed25519
+/// verifications are the cost, and text handling must not add to it.
 public enum BagVerifier {
     static let tagLimit = 1 << 20
 
@@ -108,64 +111,65 @@ public enum BagVerifier {
     public static func verify(path: String, trusting key: Minisign.PublicKey) throws -> BagReport {
         var report = BagReport()
         var tags: [String: [UInt8]] = [:]
-        var sizes: [String: Int] = [:]
+        var octets = 0
         try TarReader.forEachEntry(ofFile: path) { name, size, read in
-            let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else {
+            let bytes = name.utf8
+            guard let slash = bytes.firstIndex(of: 0x2F) else {
                 report.problems.append("\(name): outside the bag folder")
                 return
             }
-            if report.name.isEmpty { report.name = parts[0] }
-            guard parts[0] == report.name else {
+            let folder = String(name[..<slash])
+            let inner = String(name[bytes.index(after: slash)...])
+            if report.name.isEmpty { report.name = folder }
+            guard folder == report.name else {
                 report.problems.append("\(name): a second top-level folder (a package holds one bag)")
                 return
             }
-            let inner = parts[1]
-            if inner.hasPrefix("data/") {
+            if inner.utf8.starts(with: "data/".utf8) {
                 var hash = SHA512()
-                let keep = size <= 64 * 1024 && !inner.hasSuffix(".age")
-                var bytes: [UInt8] = []
+                let keep = size <= 64 * 1024 && !inner.utf8.reversed().starts(with: "ega.".utf8)
+                var kept: [UInt8] = []
+                if keep { kept.reserveCapacity(size) }
                 try read { block in
                     hash.update(block)
-                    if keep { bytes.append(contentsOf: block) }
+                    if keep { kept.append(contentsOf: block) }
                 }
-                if keep { report.smallFiles[inner] = bytes }
-                report.payload[inner] = Hex.encode(hash.finalize())
-                sizes[inner] = size
+                if keep { report.smallFiles[inner] = kept }
+                report.payload[inner] = hash.finalize()
+                octets += size
             } else {
-                guard size <= tagLimit, !inner.contains("/") else {
+                guard size <= tagLimit, !inner.utf8.contains(0x2F) else {
                     report.problems.append("\(name): unexpected tag file")
                     return
                 }
-                var bytes: [UInt8] = []
-                try read { bytes.append(contentsOf: $0) }
-                tags[inner] = bytes
+                var kept: [UInt8] = []
+                kept.reserveCapacity(size)
+                try read { kept.append(contentsOf: $0) }
+                tags[inner] = kept
             }
         }
-        func text(_ file: String) -> String? { tags[file].map { String(decoding: $0, as: UTF8.self) } }
-        if text("bagit.txt") != "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n" {
+        if tags["bagit.txt"].map({ $0.elementsEqual(Self.bagit) }) != true {
             report.problems.append("bagit.txt: missing or not BagIt 1.0 UTF-8")
         }
-        for line in (text("bag-info.txt") ?? "").split(separator: "\n") {
-            let kv = line.split(separator: ":", maxSplits: 1)
-            if kv.count == 2 { report.info[String(kv[0])] = kv[1].trimmingCharacters(in: .whitespaces) }
+        for line in Self.lines(tags["bag-info.txt"] ?? []) {
+            guard let colon = line.firstIndex(of: 0x3A) else { continue }
+            report.info[String(decoding: line[..<colon], as: UTF8.self)] = String(
+                decoding: Self.trimmed(line[(colon + 1)...]), as: UTF8.self)
         }
         // The payload manifest: every data file listed once, every listed file present, every digest right.
-        var listed: [String: String] = [:]
-        guard let manifest = text("manifest-sha512.txt") else {
+        guard let manifest = tags["manifest-sha512.txt"] else {
             report.problems.append("manifest-sha512.txt: missing")
             return report
         }
-        for line in manifest.split(separator: "\n") {
-            let kv = line.split(separator: " ", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else {
+        var listed: [String: [UInt8]] = [:]
+        for line in Self.lines(manifest) {
+            guard let (digest, file) = Self.manifestLine(line) else {
                 report.problems.append("manifest-sha512.txt: malformed line")
                 continue
             }
-            let file = kv[1].trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "%0A", with: "\n")
-                .replacingOccurrences(of: "%0D", with: "\r").replacingOccurrences(of: "%25", with: "%")
-            if listed[file] != nil { report.problems.append("manifest-sha512.txt: \(file) listed twice") }
-            listed[file] = kv[0].lowercased()
+            if listed.updateValue(digest, forKey: file) != nil {
+                report.problems.append("manifest-sha512.txt: \(file) listed twice")
+            }
         }
         for (file, digest) in report.payload.sorted(by: { $0.key < $1.key }) {
             guard let expected = listed[file] else {
@@ -177,7 +181,7 @@ public enum BagVerifier {
         for file in listed.keys.sorted() where report.payload[file] == nil {
             report.problems.append("\(file): in the manifest but missing from the payload")
         }
-        let oxum = "\(sizes.values.reduce(0, +)).\(sizes.count)"
+        let oxum = "\(octets).\(report.payload.count)"
         if report.info["Payload-Oxum"] != oxum {
             report.problems.append(
                 "bag-info.txt: Payload-Oxum is \(report.info["Payload-Oxum"] ?? "missing"), payload is \(oxum)")
@@ -189,12 +193,10 @@ public enum BagVerifier {
         }
         report.tagManifestDigest = Hex.encode(SHA512.hash(tagManifest))
         var tagListed = Set<String>()
-        for line in String(decoding: tagManifest, as: UTF8.self).split(separator: "\n") {
-            let kv = line.split(separator: " ", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else { continue }
-            let file = kv[1].trimmingCharacters(in: .whitespaces)
+        for line in Self.lines(tagManifest) {
+            guard let (digest, file) = Self.manifestLine(line) else { continue }
             tagListed.insert(file)
-            if tags[file].map({ Hex.encode(SHA512.hash($0)) }) != kv[0].lowercased() {
+            if tags[file].map({ SHA512.hash($0) }) != digest {
                 report.problems.append("\(file): SHA-512 does not match the tag manifest")
             }
         }
@@ -202,14 +204,47 @@ public enum BagVerifier {
             report.problems.append("tagmanifest-sha512.txt: does not cover \(required)")
         }
         do {
-            guard let sigText = text("tagmanifest-sha512.txt.minisig") else {
+            guard let signature = tags["tagmanifest-sha512.txt.minisig"] else {
                 report.problems.append("tagmanifest-sha512.txt.minisig: missing (the package is unsigned)")
                 return report
             }
-            try Minisign.verify(try Minisign.Signature(parsing: sigText), content: tagManifest, with: key)
+            try Minisign.verify(
+                try Minisign.Signature(parsing: String(decoding: signature, as: UTF8.self)), content: tagManifest,
+                with: key)
         } catch {
             report.problems.append("tagmanifest-sha512.txt.minisig: \(error) (not signed by the trusted archive key)")
         }
         return report
+    }
+
+    static let bagit = Array("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".utf8)
+
+    /// The non-empty lines of a tag file, without a trailing CR.
+    static func lines(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+        bytes.split(separator: 0x0A).map { $0.last == 0x0D ? $0.dropLast() : $0 }.filter { !$0.isEmpty }
+    }
+
+    /// `bytes` without leading and trailing spaces and tabs.
+    static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        guard let first = bytes.firstIndex(where: { !blank($0) }), let last = bytes.lastIndex(where: { !blank($0) })
+        else { return [] }
+        return bytes[first...last]
+    }
+
+    /// A manifest line, `<hex digest> <whitespace> <path>`: the digest's bytes and the path with RFC 8493's percent
+    /// encoding of CR, LF and `%` undone; `nil` when malformed.
+    static func manifestLine(_ line: ArraySlice<UInt8>) -> ([UInt8], String)? {
+        guard let gap = line.firstIndex(where: { $0 == 0x20 || $0 == 0x09 }),
+            let digest = Hex.decode(utf8: line[..<gap])
+        else { return nil }
+        let path = trimmed(line[gap...])
+        guard !path.isEmpty else { return nil }
+        var file = String(decoding: path, as: UTF8.self)
+        if path.contains(0x25) {
+            file = file.replacingOccurrences(of: "%0A", with: "\n").replacingOccurrences(of: "%0D", with: "\r")
+                .replacingOccurrences(of: "%25", with: "%")
+        }
+        return (digest, file)
     }
 }

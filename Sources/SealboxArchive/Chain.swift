@@ -84,7 +84,7 @@ public enum ArchiveChain {
                 index: proof.index, size: checkpoint.size, leaf: leaf, proof: proof.proof, root: checkpoint.root)
             {
                 report.problems.append("log-proof.tlog-proof: the closing event is not in the checkpointed log")
-            } else if !String(decoding: leafText, as: UTF8.self).contains("case.closed") {
+            } else if !Self.isClosing(leafText) {
                 report.problems.append("log-proof.tlog-proof: the proved event is not a closing event")
             }
             if let trust {
@@ -98,6 +98,15 @@ public enum ArchiveChain {
             report.problems.append("log-proof.tlog-proof: \(error)")
         }
         return report
+    }
+}
+
+extension ArchiveChain {
+    /// Whether an event leaf (`sealbox-event/v1`, sequence, time, actor, kind, …, one per line) records a closing.
+    static func isClosing(_ leaf: [UInt8]) -> Bool {
+        let lines = leaf.split(separator: 0x0A, maxSplits: 5, omittingEmptySubsequences: false)
+        return lines.count > 4 && lines[0].elementsEqual("sealbox-event/v1".utf8)
+            && lines[4].elementsEqual("case.closed".utf8)
     }
 }
 

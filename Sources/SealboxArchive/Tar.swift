@@ -128,6 +128,18 @@ public enum TarReader {
         }
     }
 
+    /// An entry's path as UTF-8: the raw name when it is ASCII (the same in every character set, and no conversion
+    /// through the locale), else libarchive's UTF-8 form.
+    static func name(of entry: OpaquePointer) -> String {
+        if let raw = archive_entry_pathname(entry) {
+            var count = 0
+            while raw[count] != 0 { count += 1 }
+            let ascii = UnsafeRawBufferPointer(start: raw, count: count)
+            if !ascii.contains(where: { $0 >= 0x80 }) { return String(decoding: ascii, as: UTF8.self) }
+        }
+        return archive_entry_pathname_utf8(entry).map { String(cString: $0) } ?? ""
+    }
+
     static func forEachEntry(
         label path: String, maxEntryBytes: Int, open: (OpaquePointer) -> Int32,
         _ visit: (_ name: String, _ size: Int, _ read: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
@@ -148,9 +160,9 @@ public enum TarReader {
             guard status == ARCHIVE_OK, let entry else {
                 throw ArchiveError(.io, "\(path) is damaged: \(TarWriter.message(a))")
             }
-            let name = archive_entry_pathname_utf8(entry).map { String(cString: $0) } ?? ""
-            let parts = name.split(separator: "/", omittingEmptySubsequences: false)
-            guard !name.isEmpty, !name.hasPrefix("/"), !parts.contains(".."), !parts.contains("") else {
+            let name = Self.name(of: entry)
+            let parts = name.utf8.split(separator: 0x2F, omittingEmptySubsequences: false)
+            guard !name.isEmpty, !parts.contains(where: { $0.isEmpty || $0.elementsEqual("..".utf8) }) else {
                 throw ArchiveError(.unsafeEntry, "refused entry '\(name)': absolute, empty or '..' path")
             }
             guard archive_entry_filetype(entry) == sealbox_ae_ifreg() else {

@@ -81,7 +81,7 @@ public enum Minisign {
         /// - Throws: `CryptoError.invalidInput` when malformed.
         public init(parsing text: String) throws(CryptoError) {
             let bad = CryptoError(.invalidInput, "not a minisign signature file")
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            let lines = text.split(byte: 0x0A, omittingEmptySubsequences: false).map {
                 $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
             }
             guard lines.count >= 4, lines[0].hasPrefix("untrusted comment: "),

@@ -84,13 +84,13 @@ public struct SignedNote: Sendable, Equatable {
         let text = String(decoding: scalars[...split], as: UTF8.self)
         try Self.checkText(text)
         let lines = String(decoding: scalars[(split + 2)...], as: UTF8.self).split(
-            separator: "\n", omittingEmptySubsequences: false)
+            byte: 0x0A, omittingEmptySubsequences: false)
         guard lines.last == "", lines.count >= 2 else {
             throw LogError(.malformed, "signature lines must end in a newline")
         }
         var signatures: [Signature] = []
         for line in lines.dropLast() {
-            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+            let parts = line.split(byte: 0x20, omittingEmptySubsequences: false)
             guard parts.count == 3, parts[0] == "—", let raw = Base64.decode(parts[2]), raw.count > 4 else {
                 throw LogError(.malformed, "malformed signature line")
             }
@@ -144,7 +144,7 @@ public struct Checkpoint: Sendable, Equatable {
     /// Parses a checkpoint's note text.
     /// - Throws: `LogError.malformed`.
     public init(parsing text: String) throws(LogError) {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = text.split(byte: 0x0A, omittingEmptySubsequences: false)
         guard lines.count >= 4, lines.last == "", !lines[0].isEmpty, let size = Int(lines[1]), size >= 0,
             String(size) == lines[1], let root = Base64.decode(lines[2]), root.count == 32,
             lines.dropFirst(3).dropLast().allSatisfy({ !$0.isEmpty })
@@ -184,7 +184,7 @@ public struct TlogProof: Sendable, Equatable {
     /// Parses the `.tlog-proof` text.
     /// - Throws: `LogError.malformed`.
     public init(parsing text: String) throws(LogError) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
+        var lines = text.split(byte: 0x0A, omittingEmptySubsequences: false)[...]
         guard lines.popFirst() == "c2sp.org/tlog-proof@v1" else { throw LogError(.malformed, "not a tlog-proof") }
         var extra: [UInt8]?
         if let line = lines.first, line.hasPrefix("extra ") {

@@ -227,6 +227,14 @@ struct EncodingTests {
         #expect(Base64.decode("aGk=", padded: false) == nil)
         #expect(Base64.decode("aG k=") == nil)
         #expect(Base64.decode("aGk") == nil)
+        // Canonical only: spare bits set, padding too long or short, every length of a 32-byte hash.
+        #expect(Base64.decode("aGl=") == nil && Base64.decode("aQ==") != nil && Base64.decode("aR==") == nil)
+        #expect(Base64.decode("aGk==") == nil && Base64.decode("aQ=") == nil && Base64.decode("=") == nil)
+        for count in 0..<70 {
+            let bytes = TestSupport.payload(count, seed: UInt64(count))
+            #expect(Base64.decode(Base64.encode(bytes)) == bytes)
+            #expect(Base64.decode(Base64.encode(bytes, padded: false), padded: false) == bytes)
+        }
     }
 
     @Test func bech32BIP173ValidAndInvalid() {
