@@ -59,6 +59,18 @@ public final class BagWriter {
         info: [(String, String)], baggingDate: String, signer: Minisign.SecretKey, trustedComment: String,
         sync: Bool = true
     ) throws -> String {
+        let tags = try tagFiles(info: info, baggingDate: baggingDate, signer: signer, trustedComment: trustedComment)
+        try finish(writing: tags, sync: sync)
+        return tags.digest
+    }
+
+    /// The tag files a finished bag ends with, signed, without writing them: a chain of packages works these out
+    /// in order (each names the previous one's digest), then writes the packages in parallel.
+    /// - Returns: the files in order and the SHA-512 (hex) of the tag manifest.
+    /// - Throws: `CryptoError` for a bad trusted comment.
+    public func tagFiles(
+        info: [(String, String)], baggingDate: String, signer: Minisign.SecretKey, trustedComment: String
+    ) throws -> (files: [(String, [UInt8])], digest: String) {
         let bagit = Array("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".utf8)
         var infoLines = info
         infoLines.append(("Bagging-Date", baggingDate))
@@ -73,9 +85,14 @@ public final class BagWriter {
         let signature = try Minisign.sign(tagManifest, with: signer, trustedComment: trustedComment)
         tags.append(("tagmanifest-sha512.txt", tagManifest))
         tags.append(("tagmanifest-sha512.txt.minisig", Array(signature.fileText.utf8)))
-        for (file, bytes) in tags { try tar.add("\(name)/\(file)", bytes: bytes) }
+        return (tags, Hex.encode(SHA512.hash(tagManifest)))
+    }
+
+    /// Writes tag files from `tagFiles` and closes the tar, flushing it to disk unless `sync` is false.
+    /// - Throws: `ArchiveError.io`.
+    public func finish(writing tags: (files: [(String, [UInt8])], digest: String), sync: Bool = true) throws {
+        for (file, bytes) in tags.files { try tar.add("\(name)/\(file)", bytes: bytes) }
         try tar.close(sync: sync)
-        return Hex.encode(SHA512.hash(tagManifest))
     }
 }
 

@@ -1,3 +1,7 @@
+internal import CSodium
+import Dispatch
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -131,6 +135,34 @@ extension FileStreams {
         guard fd >= 0 else { throw CryptoError(.io, "cannot open \(path) to sync it") }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw CryptoError(.io, "cannot sync \(path)") }
+    }
+
+    /// Starts writing `path`'s data to disk without waiting (`sync_file_range(2)`), so that a later `sync` finds
+    /// the disk already busy with it. Best effort: it promises nothing about durability.
+    public static func startWriteback(path: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = sealbox_start_writeback(fd)
+        close(fd)
+    }
+
+    /// Flushes each of `paths` to disk (`fsync`), many at once: the file system then commits its journal once for
+    /// several files, where one after another each waits for its own commit.
+    /// - Throws: `CryptoError.io` for the first file that cannot be synced.
+    public static func sync(paths: [String], concurrently width: Int = 16) throws {
+        let failures = Mutex<[String]>([])
+        let queue = DispatchQueue(label: "sealbox.sync", attributes: .concurrent)
+        let group = DispatchGroup()
+        let slots = DispatchSemaphore(value: max(width, 1))
+        for path in paths {
+            slots.wait()
+            queue.async(group: group) {
+                defer { slots.signal() }
+                do { try sync(path: path) } catch { failures.withLock { $0.append(path) } }
+            }
+        }
+        group.wait()
+        if let failed = failures.withLock({ $0.first }) { throw CryptoError(.io, "cannot sync \(failed)") }
     }
 
     /// Writes secret bytes to standard output (a recovery key shown once), with no `String` copy.

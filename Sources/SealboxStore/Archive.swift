@@ -38,10 +38,12 @@ extension Store {
 
     /// Exports every closed, not yet archived case into one signed, chained package each (M6.1), in `folder`.
     ///
-    /// Cases go in batches of `batchSize`: one transaction opens the batch's cases (logging each read) and proves
-    /// their closing events against one checkpoint; each package is written to a temporary file; the batch is
-    /// synced and renamed into place; only then does one transaction mark the batch's cases archived with their
-    /// chain records. A crash leaves no half package and no case marked archived without one (a package written but
+    /// Cases go in batches of `batchSize`: one transaction opens the batch's cases (the archive secret opened once,
+    /// keys and documents opened in parallel, each read logged) and proves their closing events against one
+    /// checkpoint; the payloads are written to temporary files in parallel; the chain's tag files are worked out in
+    /// order and written in parallel, with each case's archived document sealed alongside; the batch is synced; only
+    /// then does one transaction mark the batch's cases archived with their chain records, and the files are renamed
+    /// into place. A crash leaves no half package and no case marked archived without one (a package written but
     /// not recorded is rewritten, identically numbered, next time). One export at a time per store (a lock file
     /// beside it).
     /// - Parameters:
@@ -50,7 +52,8 @@ extension Store {
     ///   - extraRecipients: further age recipients (several archive keys are allowed).
     ///   - now: the time.
     ///   - batchSize: cases per batch.
-    ///   - progress: called after each package is written, with the count so far and the total.
+    ///   - progress: called for each package once its batch is written and synced, with the count so far and the
+    ///     total.
     /// - Returns: the packages written.
     /// - Throws: `StoreError.notPermitted` / `.noKey`; `.busy` when another export runs; `ArchiveError` for I/O.
     public func exportArchive(
@@ -63,7 +66,7 @@ extension Store {
         let lock = try ExportLock(path: path + "-archive.lock")
         defer { lock.release() }
         _ = try reconcileArchive(folder: folder, locked: true)
-        let access = try readAccess(purpose: "archive export", by: archivist)
+        _ = try readAccess(purpose: "archive export", by: archivist)
         let (secret, origin, pending) = try read { db -> (GroupSecret, String, [CaseNumber]) in
             let secret = try Self.openGroupSecret(db, "archive", for: archivist)
             let numbers = try String.fetchAll(
@@ -88,25 +91,60 @@ extension Store {
         }
         var written: [ExportedPackage] = []
         for start in stride(from: 0, to: pending.count, by: max(batchSize, 1)) {
-            let numbers = pending[start..<min(start + max(batchSize, 1), pending.count)]
-            // 1. Open the batch, log the reads, prove each closing event against one checkpoint.
-            let (opened, certificate) = try write { db -> ([(LetterCase, [LoggedEvent], TlogProof?)], [UInt8]) in
-                let cases = try numbers.map {
-                    try readInTransaction(db, $0, purpose: "archive export", access: access, by: archivist, at: now)
+            let numbers = Array(pending[start..<min(start + max(batchSize, 1), pending.count)])
+            // 1. Open the batch (keys and documents in parallel, with the archive secret opened once), log the
+            //    reads, prove each closing event against one checkpoint.
+            let (opened, certificate) = try write { db -> ([OpenedCase], [UInt8]) in
+                let rows = try numbers.map { n -> (sealed: [UInt8], keyRow: Row) in
+                    guard
+                        let row = try Row.fetchOne(
+                            db, sql: "SELECT status, sealed_document FROM cases WHERE number = ?",
+                            arguments: [n.description]),
+                        (row["status"] as String) == CaseStatus.closed.rawValue
+                    else { throw StoreError(.notPermitted, "an archivist opens closed cases only (M6.1.3)") }
+                    guard
+                        let keyRow = try Row.fetchOne(
+                            db,
+                            sql: """
+                                SELECT group_id, sealed_key, envelope_id FROM case_keys
+                                WHERE case_number = ? AND group_id = 'archive'
+                                """, arguments: [n.description])
+                    else { throw StoreError(.noKey, "case \(n) is not sealed to the archive key") }
+                    return (Array(row["sealed_document"] as Data), keyRow)
                 }
+                let keys = try rows.indices.map { i in
+                    try Self.unsealCaseKey(db, numbers[i], row: rows[i].keyRow, with: secret.box)
+                }
+                let sealed = rows.map(\.sealed)
+                let cases = try Parallel.map(rows.count) { i in
+                    try Self.openDocument(sealed[i], number: numbers[i], key: keys[i])
+                }
+                var frontier = try Self.frontier(db)
+                for n in numbers {
+                    try Self.appendEvent(
+                        db,
+                        CaseEvent(
+                            kind: "case.read", caseNumber: n, actor: archivist.id, at: now,
+                            details: ["purpose": "archive export"]), to: &frontier)
+                }
+                try Self.setMeta(db, "log_frontier", frontier.encoded)
                 try Self.signCheckpoint(db, by: archivist)
                 let prover = try LogProver(db)
-                let opened = try cases.map { c in
-                    let history = try Self.events(db, case: c.number)
+                let opened = try cases.indices.map { i in
+                    let history = try Self.events(db, case: numbers[i])
                     let closing = history.last { $0.kind == "case.closed" }
-                    return (c, history, try closing.map { try prover.prove(db, $0.sequence) })
+                    return OpenedCase(
+                        letterCase: cases[i], key: keys[i], sealed: rows[i].sealed, history: history,
+                        proof: try closing.map { try prover.prove(db, $0.sequence) })
                 }
                 return (opened, prover.signerCertificate)
             }
             // 2. The payloads, in parallel (no package's payload depends on another), each into its temporary
-            //    file; then, in order, the tag files that chain each package to the one before.
+            //    file.
             let first = sequence + 1
-            let names = opened.indices.map { "\(String(format: "%06d", first + $0))-\(opened[$0].0.number).tar" }
+            let names = opened.indices.map {
+                "\(String(format: "%06d", first + $0))-\(opened[$0].letterCase.number).tar"
+            }
             let temporaries = names.map { "\(folder)/.\($0).partial" }
             var recorded = false
             defer {
@@ -117,16 +155,20 @@ extension Store {
                 }
             }
             let bags = try Parallel.map(opened.count) { i in
-                Unchecked(
-                    try writePayload(
-                        opened[i].0, history: opened[i].1, proof: opened[i].2, certificate: certificate,
-                        to: temporaries[i], recipients: recipients, archivist: archivist, now: now))
+                let bag = try writePayload(
+                    opened[i], certificate: certificate, to: temporaries[i], recipients: recipients, now: now)
+                // The disk starts on the payload while the processors go on with the next packages.
+                FileStreams.startWriteback(path: temporaries[i])
+                return Unchecked(bag)
             }
-            var batch: [(package: ExportedPackage, temporary: String)] = []
+            // 3. In order, the tag files that chain each package to the one before (small and quick); then, in
+            //    parallel, each package's tags written and its case's archived document sealed.
+            var tags: [(files: [(String, [UInt8])], digest: String)] = []
+            var packages: [ExportedPackage] = []
             for (i, bag) in bags.enumerated() {
-                let number = opened[i].0.number
+                let number = opened[i].letterCase.number
                 sequence += 1
-                previous = try bag.value.finish(
+                let tag = try bag.value.tagFiles(
                     info: [
                         ("Source-Organization", "Mayor's Mailbox office (Sealbox)"),
                         ("External-Identifier", number.description),
@@ -134,24 +176,35 @@ extension Store {
                         ("Sealbox-Previous-Package", previous),
                     ],
                     baggingDate: "\(policies.localDate(now))", signer: signer,
-                    trustedComment: "Sealbox-Sequence: \(sequence) \(number)", sync: false)
-                batch.append(
-                    (
-                        ExportedPackage(
-                            sequence: sequence, caseNumber: number, fileName: names[i], tagDigest: previous),
-                        temporaries[i]
-                    ))
-                progress(written.count + batch.count, pending.count)
+                    trustedComment: "Sealbox-Sequence: \(sequence) \(number)")
+                previous = tag.digest
+                tags.append(tag)
+                packages.append(
+                    ExportedPackage(sequence: sequence, caseNumber: number, fileName: names[i], tagDigest: tag.digest))
             }
-            // 3. Durable: every partial file synced.
-            for entry in batch { try FileStreams.sync(path: entry.temporary) }
-            // 4. Recorded: the cases archived with their chain records, in one transaction.
+            let (finished, chained) = (tags, packages)
+            let archived = try Parallel.map(bags.count) { i in
+                try bags[i].value.finish(writing: finished[i], sync: false)
+                let p = chained[i]
+                return try prepare(
+                    .archive(package: "\(p.sequence):\(p.tagDigest.prefix(16))"), to: opened[i].letterCase,
+                    key: opened[i].key, by: archivist, at: now)
+            }
+            // Durable: every partial file synced, many at once (the file system commits several in one go).
+            try FileStreams.sync(paths: temporaries)
+            for done in 1...packages.count { progress(written.count + done, pending.count) }
+            // 4. Recorded: the cases archived with their chain records, in one transaction — each only if its
+            //    document is still the one exported (nothing else may change a closed case meanwhile).
             try write { db in
-                for entry in batch {
-                    let p = entry.package
-                    _ = try applyInTransaction(
-                        db, .archive(package: "\(p.sequence):\(p.tagDigest.prefix(16))"), to: p.caseNumber,
-                        by: archivist, at: now)
+                for (i, p) in packages.enumerated() {
+                    guard
+                        let stored = try Data.fetchOne(
+                            db, sql: "SELECT sealed_document FROM cases WHERE number = ?",
+                            arguments: [p.caseNumber.description]), Array(stored) == opened[i].sealed
+                    else {
+                        throw StoreError(.busy, "case \(p.caseNumber) changed during the export; run the export again")
+                    }
+                    try commit(db, archived[i], key: opened[i].key)
                     try db.execute(
                         sql: """
                             INSERT INTO archive_packages(sequence, case_number, tag_digest, file_name, created_at)
@@ -166,15 +219,24 @@ extension Store {
             recorded = true
             // 5. Visible: renamed into place. A crash before this leaves recorded, synced partial files, which the
             //    next export (or `archive reconcile`) renames; a package never shows without its record.
-            for entry in batch {
-                guard rename(entry.temporary, "\(folder)/\(entry.package.fileName)") == 0 else {
-                    throw StoreError(.database, "cannot rename \(entry.temporary)")
+            for (i, p) in packages.enumerated() {
+                guard rename(temporaries[i], "\(folder)/\(p.fileName)") == 0 else {
+                    throw StoreError(.database, "cannot rename \(temporaries[i])")
                 }
             }
             try FileStreams.sync(path: folder)
-            written += batch.map(\.package)
+            written += packages
         }
         return written
+    }
+
+    /// A case opened for export: the case, its key, its sealed document as read, its history and closing proof.
+    struct OpenedCase: @unchecked Sendable {
+        var letterCase: LetterCase
+        var key: SymmetricKey
+        var sealed: [UInt8]
+        var history: [LoggedEvent]
+        var proof: TlogProof?
     }
 
     /// What `reconcileArchive` did.
@@ -244,9 +306,9 @@ extension Store {
     /// Writes a package's payload files (metadata, sealed case files, attachments, history, log proof) into a new
     /// bag at `path`; the caller finishes it with the tag files.
     func writePayload(
-        _ c: LetterCase, history: [LoggedEvent], proof: TlogProof?, certificate: [UInt8], to path: String,
-        recipients: [AgeRecipient], archivist: UnlockedUser, now: Timestamp
+        _ opened: OpenedCase, certificate: [UInt8], to path: String, recipients: [AgeRecipient], now: Timestamp
     ) throws -> BagWriter {
+        let (c, history, proof) = (opened.letterCase, opened.history, opened.proof)
         let bag = try BagWriter(path: path, bagName: c.number.description, modificationTime: Int(now.secondsSinceEpoch))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -299,7 +361,7 @@ extension Store {
         // whose SHA-256 was recorded at attach time; the digest is not recomputed here.
         for (position, info) in c.letter.attachments.enumerated() {
             try read { db in
-                let (key, _) = try Self.openCaseKey(db, c.number, for: archivist)
+                let key = opened.key
                 let encryptor = try AgeEncryptor(recipients: recipients)
                 try bag.addPayload(
                     "attachments/\(position).age", size: encryptor.encryptedCount(plaintextCount: info.byteCount)

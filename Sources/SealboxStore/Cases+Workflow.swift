@@ -36,15 +36,44 @@ extension Store {
         _ db: Database, _ command: Command, to number: CaseNumber, by user: UnlockedUser, at now: Timestamp
     ) throws -> (LetterCase, [CaseEvent]) {
         let (key, current) = try Self.loadForWrite(db, number, user)
-        let transition: Transition
+        let prepared = try prepare(command, to: current, key: key, by: user, at: now)
+        try commit(db, prepared, key: key)
+        return (prepared.next, prepared.events)
+    }
+
+    /// A command's outcome worked out away from the database: the case before and after, the re-sealed document and
+    /// the events. Exports prepare many in parallel and commit them in one transaction.
+    struct PreparedTransition: Sendable {
+        var current: LetterCase
+        var next: LetterCase
+        var sealed: [UInt8]
+        var events: [CaseEvent]
+    }
+
+    /// Runs the engine on an opened case and seals the result; touches no database.
+    /// - Throws: `StoreError.refused` with the clause.
+    func prepare(
+        _ command: Command, to current: LetterCase, key: SymmetricKey, by user: UnlockedUser, at now: Timestamp
+    )
+        throws -> PreparedTransition
+    {
         switch Workflow.apply(command, to: current, by: user.actor, at: now, policies: policies) {
-        case .success(let t): transition = t
+        case .success(let t):
+            return PreparedTransition(
+                current: current, next: t.letterCase, sealed: try Self.sealDocument(t.letterCase, key: key),
+                events: t.events)
         case .failure(let r): throw StoreError(refusal: r)
         }
-        let next = transition.letterCase
+    }
+
+    /// Writes a prepared transition: the document and clear metadata, the case key moved where the Measures say
+    /// (DESIGN §3), the writer's copy of a new reply, the events.
+    func commit(_ db: Database, _ prepared: PreparedTransition, key: SymmetricKey) throws {
+        let (current, next) = (prepared.current, prepared.next)
+        let number = next.number
         try Self.writeMetadata(
-            db, next, sealed: try Self.sealDocument(next, key: key), indexPending: try Self.isIndexPending(db, number),
-            insert: false, policies: policies)
+            db, next, sealed: prepared.sealed, indexPending: try Self.isIndexPending(db, number), insert: false,
+            policies: policies)
         let before = Set(current.activeSlip?.departments ?? [])
         let after = Set(next.activeSlip?.departments ?? [])
         for department in after.subtracting(before) {
@@ -68,8 +97,7 @@ extension Store {
                 sql: "UPDATE cases SET citizen_reply = ? WHERE number = ?",
                 arguments: [Data(sealed), number.description])
         }
-        for event in transition.events { try Self.appendEvent(db, event) }
-        return (next, transition.events)
+        for event in prepared.events { try Self.appendEvent(db, event) }
     }
 
     static func isIndexPending(_ db: Database, _ number: CaseNumber) throws -> Bool {

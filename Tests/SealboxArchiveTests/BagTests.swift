@@ -116,6 +116,57 @@ struct BagTests {
             "\(flipped.problems)")
     }
 
+    /// A bag whose tag files are written by hand, `manifest` being the payload manifest's text for one payload file
+    /// `data/100%.txt`.
+    static func handMadeBag(in dir: URL, signer: Minisign.SecretKey, manifest: (String) -> String) throws -> String {
+        let path = dir.appendingPathComponent("hand-\(UUID().uuidString).tar").path
+        let tar = try TarWriter(path: path, modificationTime: 1_772_413_200)
+        let payload = Array("100% sealed\n".utf8)
+        try tar.add("b/data/100%.txt", bytes: payload)
+        let bagit = Array("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".utf8)
+        let info = Array("Payload-Oxum: \(payload.count).1\r\nBagging-Date:\t2026-03-02 \r\n".utf8)
+        let manifestBytes = Array(manifest(Hex.encode(SHA512.hash(payload))).utf8)
+        func line(_ bytes: [UInt8], _ name: String) -> String { Hex.encode(SHA512.hash(bytes)) + "  \(name)\r\n" }
+        let tagManifest = Array(
+            (line(bagit, "bagit.txt") + line(info, "bag-info.txt") + line(manifestBytes, "manifest-sha512.txt")).utf8)
+        let signature = try Minisign.sign(tagManifest, with: signer, trustedComment: "hand-made")
+        for (name, bytes) in [
+            ("bagit.txt", bagit), ("bag-info.txt", info), ("manifest-sha512.txt", manifestBytes),
+            ("tagmanifest-sha512.txt", tagManifest), ("tagmanifest-sha512.txt.minisig", Array(signature.fileText.utf8)),
+        ] {
+            try tar.add("b/\(name)", bytes: bytes)
+        }
+        try tar.close()
+        return path
+    }
+
+    /// RFC 8493 lets other tools write CRLF lines, tabs, upper-case hex and percent-encoded paths: the byte-level
+    /// reader takes them, and still names a malformed or doubled line.
+    @Test func manifestsFromOtherToolsAreReadAsRFC8493Allows() throws {
+        let dir = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = Minisign.SecretKey(key: .generate())
+        let good = try BagVerifier.verify(
+            path: try Self.handMadeBag(in: dir, signer: key) { "\($0.uppercased())\tdata/100%25.txt\r\n" },
+            trusting: key.publicKey)
+        #expect(good.isValid, "\(good.problems)")
+        #expect(good.info["Bagging-Date"] == "2026-03-02" && good.info["Payload-Oxum"] == "12.1")
+        let malformed = try BagVerifier.verify(
+            path: try Self.handMadeBag(in: dir, signer: key) { "\($0)  data/100%25.txt\nzz-not-hex  data/x\n" },
+            trusting: key.publicKey)
+        #expect(malformed.problems == ["manifest-sha512.txt: malformed line"])
+        let doubled = try BagVerifier.verify(
+            path: try Self.handMadeBag(in: dir, signer: key) { "\($0)  data/100%25.txt\n\($0)  data/100%.txt\n" },
+            trusting: key.publicKey)
+        #expect(doubled.problems == ["manifest-sha512.txt: data/100%.txt listed twice"])
+        let wrongDigest = try BagVerifier.verify(
+            path: try Self.handMadeBag(in: dir, signer: key) { _ in
+                String(repeating: "ab", count: 64) + "  data/100%25.txt\n"
+            },
+            trusting: key.publicKey)
+        #expect(wrongDigest.problems == ["data/100%.txt: SHA-512 does not match the manifest"])
+    }
+
     @Test func unsafeEntriesAreRefused() throws {
         let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(at: dir) }

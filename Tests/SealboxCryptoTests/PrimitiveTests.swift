@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import SealboxCrypto
@@ -254,5 +255,21 @@ struct EncodingTests {
         #expect(Hex.decode("0") == nil)
         #expect(Hex.decode("zz") == nil)
         #expect(Hex.encode([0xde, 0xad]) == "dead")
+    }
+
+    @Test func hexDecodesBytesAndSyncsManyFilesAtOnce() throws {
+        #expect(Hex.decode(utf8: Array("00Ff7a".utf8)[...]) == [0x00, 0xff, 0x7a])
+        #expect(Hex.decode(utf8: Array("xx00ff".utf8)[2...]) == [0x00, 0xff])
+        #expect(Hex.decode(utf8: Array("0g".utf8)[...]) == nil)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sealbox-sync-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let paths = (0..<40).map { folder.appendingPathComponent("\($0)").path }
+        for path in paths { #expect(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3]))) }
+        for path in paths.prefix(3) { FileStreams.startWriteback(path: path) }
+        try FileStreams.sync(paths: paths)
+        #expect(throws: CryptoError.self) {
+            try FileStreams.sync(paths: paths + [folder.appendingPathComponent("gone").path])
+        }
     }
 }
