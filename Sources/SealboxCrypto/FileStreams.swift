@@ -137,8 +137,9 @@ extension FileStreams {
         guard fsync(fd) == 0 else { throw CryptoError(.io, "cannot sync \(path)") }
     }
 
-    /// Starts writing `path`'s data to disk without waiting (`sync_file_range(2)`), so that a later `sync` finds
-    /// the disk already busy with it. Best effort: it promises nothing about durability.
+    /// Starts writing `path`'s data to disk without waiting (`sync_file_range(2)`).
+    ///
+    /// A later `sync` then finds the disk already busy with it. Best effort: it promises nothing about durability.
     public static func startWriteback(path: String) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return }

@@ -41,8 +41,10 @@ extension Store {
         return (prepared.next, prepared.events)
     }
 
-    /// A command's outcome worked out away from the database: the case before and after, the re-sealed document and
-    /// the events. Exports prepare many in parallel and commit them in one transaction.
+    /// A command's outcome worked out away from the database.
+    ///
+    /// The case before and after, the re-sealed document and the events. Exports prepare many in parallel and commit
+    /// them in one transaction.
     struct PreparedTransition: Sendable {
         var current: LetterCase
         var next: LetterCase
