@@ -164,3 +164,31 @@ enum SecureSlab {
         lock.withLock { _ in free.append(slot) }
     }
 }
+
+/// Guarded buffers of one size, kept for reuse across threads.
+///
+/// A `sodium_malloc` maps, guards and locks pages of its own and its `sodium_free` unmaps them (tens of
+/// microseconds, and a TLB shootdown on every core): too dear for a 64 KiB buffer per attachment streamed. A buffer
+/// is lent to one caller at a time, zeroed when it comes back, and at most `keep` are kept.
+public final class SecureBufferPool: Sendable {
+    /// The size of each buffer.
+    public let count: Int
+    private let keep: Int
+    private let idle = Mutex<[SecureBytes]>([])
+
+    /// A pool of `count`-byte buffers keeping at most `keep` idle ones.
+    public init(count: Int, keep: Int = 8) {
+        self.count = count
+        self.keep = keep
+    }
+
+    /// Lends a zeroed buffer to `body`, then zeroes it and takes it back.
+    public func withBuffer<R, E: Error>(_ body: (SecureBytes) throws(E) -> R) throws(E) -> R {
+        let buffer = idle.withLock { $0.popLast() } ?? SecureBytes(count: count)
+        defer {
+            buffer.withUnsafeMutableBytes { sodium_memzero($0.baseAddress, $0.count) }
+            idle.withLock { if $0.count < keep { $0.append(buffer) } }
+        }
+        return try body(buffer)
+    }
+}

@@ -98,17 +98,17 @@ extension Store {
                 let rows = try numbers.map { n -> (sealed: [UInt8], keyRow: Row) in
                     guard
                         let row = try Row.fetchOne(
-                            db, sql: "SELECT status, sealed_document FROM cases WHERE number = ?",
+                            db.cachedStatement(sql: "SELECT status, sealed_document FROM cases WHERE number = ?"),
                             arguments: [n.description]),
                         (row["status"] as String) == CaseStatus.closed.rawValue
                     else { throw StoreError(.notPermitted, "an archivist opens closed cases only (M6.1.3)") }
                     guard
                         let keyRow = try Row.fetchOne(
-                            db,
-                            sql: """
-                                SELECT group_id, sealed_key, envelope_id FROM case_keys
-                                WHERE case_number = ? AND group_id = 'archive'
-                                """, arguments: [n.description])
+                            db.cachedStatement(
+                                sql: """
+                                    SELECT group_id, sealed_key, envelope_id FROM case_keys
+                                    WHERE case_number = ? AND group_id = 'archive'
+                                    """), arguments: [n.description])
                     else { throw StoreError(.noKey, "case \(n) is not sealed to the archive key") }
                     return (Array(row["sealed_document"] as Data), keyRow)
                 }
@@ -199,17 +199,18 @@ extension Store {
                 for (i, p) in packages.enumerated() {
                     guard
                         let stored = try Data.fetchOne(
-                            db, sql: "SELECT sealed_document FROM cases WHERE number = ?",
+                            db.cachedStatement(sql: "SELECT sealed_document FROM cases WHERE number = ?"),
                             arguments: [p.caseNumber.description]), Array(stored) == opened[i].sealed
                     else {
                         throw StoreError(.busy, "case \(p.caseNumber) changed during the export; run the export again")
                     }
                     try commit(db, archived[i], key: opened[i].key)
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             INSERT INTO archive_packages(sequence, case_number, tag_digest, file_name, created_at)
                             VALUES (?, ?, ?, ?, ?)
-                            """,
+                            """
+                    ).execute(
                         arguments: [
                             p.sequence, p.caseNumber.description, p.tagDigest, p.fileName, now.secondsSinceEpoch,
                         ])
@@ -373,9 +374,13 @@ extension Store {
                 }
             }
         }
-        let lines =
-            history.map { $0.leafText.replacingOccurrences(of: "\n", with: "\t") }.joined(separator: "\n") + "\n"
-        try bag.addPayload("history.jsonl.age", bytes: try Age.encrypt(Array(lines.utf8), to: recipients))
+        // One event a line: its leaf text with every line break turned to a tab.
+        var lines: [UInt8] = []
+        for event in history {
+            lines += event.leafText.utf8.map { $0 == 0x0A ? 0x09 : $0 }
+            lines.append(0x0A)
+        }
+        try bag.addPayload("history.jsonl.age", bytes: try Age.encrypt(lines, to: recipients))
         if let proof {
             try bag.addPayload("log-proof.tlog-proof", bytes: Array(proof.serialised.utf8))
             try bag.addPayload("log-signer.cert", bytes: certificate)

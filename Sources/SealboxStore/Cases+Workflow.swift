@@ -103,7 +103,9 @@ extension Store {
     }
 
     static func isIndexPending(_ db: Database, _ number: CaseNumber) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT index_pending FROM cases WHERE number = ?", arguments: [number.description])
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT index_pending FROM cases WHERE number = ?"), arguments: [number.description]
+        )
             ?? false
     }
 

@@ -169,22 +169,24 @@ extension Store {
                     """
             ).execute(arguments: args + [c.number.year, c.number.serial])
         } else {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE cases SET sign_for_due = ?, lead_signed_for = ?, last_progress = ?, supervised = ?,
                     channel = ?, received_at = ?, registered_at = ?, category = ?, priority = ?,
                     status = ?, restricted = ?, lead_department = ?, deadline = ?, retention = ?, index_pending = ?,
                     sealed_document = ? WHERE number = ?
-                    """, arguments: args)
+                    """
+            ).execute(arguments: args)
         }
         // A new, unassigned case has no facts yet: the insert marks them current.
         if !insert || !c.slips.isEmpty { try writeReportFacts(db, c, policies: policies) }
         if !insert {
-            try db.execute(sql: "DELETE FROM case_departments WHERE case_number = ?", arguments: [c.number.description])
+            try db.cachedStatement(sql: "DELETE FROM case_departments WHERE case_number = ?").execute(arguments: [
+                c.number.description
+            ])
         }
         for department in c.activeSlip?.departments ?? [] {
-            try db.execute(
-                sql: "INSERT INTO case_departments(case_number, department) VALUES (?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO case_departments(case_number, department) VALUES (?, ?)").execute(
                 arguments: [c.number.description, department.rawValue])
         }
     }

@@ -134,7 +134,10 @@ extension Store {
             sql += " AND kind = ?"
             args.append(kind)
         }
-        return try Row.fetchAll(db, sql: sql + " ORDER BY sequence", arguments: StatementArguments(args)).map {
+        // A handful of shapes (by case, by kind, both): cached like fixed statements.
+        return try Row.fetchAll(
+            db.cachedStatement(sql: sql + " ORDER BY sequence"), arguments: StatementArguments(args)
+        ).map {
             LoggedEvent(row: $0)
         }
     }
@@ -186,7 +189,9 @@ struct LogProver {
         guard sequence >= 1, sequence <= tree.size else {
             throw StoreError(.notFound, "no signed checkpoint covers event \(sequence) yet")
         }
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM events WHERE sequence = ?", arguments: [sequence])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM events WHERE sequence = ?"), arguments: [sequence])
         else { throw StoreError(.notFound, "no event \(sequence)") }
         return TlogProof(
             extra: Array(LoggedEvent(row: row).leafText.utf8), index: sequence - 1,

@@ -245,7 +245,7 @@ extension Store {
         try read { db in
             guard
                 let data = try Data.fetchOne(
-                    db, sql: "SELECT seal_public FROM key_groups WHERE id = ?",
+                    db.cachedStatement(sql: "SELECT seal_public FROM key_groups WHERE id = ?"),
                     arguments: [Self.departmentGroup(department)])
             else { throw StoreError(.notFound, "no seal key for \(department)") }
             return try SigningPublicKey(Array(data))

@@ -67,13 +67,15 @@ public final class Store: Sendable {
     // MARK: - Meta
 
     static func meta(_ db: Database, _ key: String) throws -> [UInt8]? {
-        try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]).map { Array($0) }
+        try Data.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = ?"), arguments: [key]).map {
+            Array($0)
+        }
     }
 
     static func setMeta(_ db: Database, _ key: String, _ value: [UInt8]) throws {
-        try db.execute(
-            sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            arguments: [key, Data(value)])
+        try db.cachedStatement(
+            sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+        ).execute(arguments: [key, Data(value)])
     }
 
     /// The root public key that certifies users (auditors pin it).

@@ -70,4 +70,28 @@ struct SecureBytesTests {
     @Test func randomSecretsDiffer() {
         #expect(SecureBytes.random(count: 32) != SecureBytes.random(count: 32))
     }
+
+    /// A pooled buffer comes back zeroed, two lent at once are distinct, and a throw still returns the buffer.
+    @Test func pooledBuffersAreZeroedBetweenLoansAndNeverShared() throws {
+        let pool = SecureBufferPool(count: 1024, keep: 2)
+        pool.withBuffer { buffer in
+            buffer.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0xA5) }
+            pool.withBuffer { other in
+                #expect(other.count == 1024)
+                other.withUnsafeBytes { inner in
+                    buffer.withUnsafeBytes { outer in #expect(inner.baseAddress != outer.baseAddress) }
+                }
+            }
+        }
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try pool.withBuffer { buffer in
+                buffer.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0x5A) }
+                throw Stop()
+            }
+        }
+        for _ in 0..<3 {
+            pool.withBuffer { buffer in buffer.withUnsafeBytes { #expect($0.allSatisfy { $0 == 0 }) } }
+        }
+    }
 }
