@@ -86,8 +86,10 @@ struct ArchiveCommand: AsyncParsableCommand {
         @OptionGroup var actor: ActorOptions
         @Option(help: "The folder for the packages.") var out: String
         @Option(help: "A further age recipient (repeat).") var recipient: [String] = []
+        @Option(help: "Cases per batch: each batch is synced and recorded at once (1–1000).") var batchSize = 64
 
         func run() async throws {
+            guard (1...1000).contains(batchSize) else { throw CLIError(.usage, "--batch-size must be 1–1000") }
             let extra = try recipient.map { text -> AgeRecipient in
                 do { return try AgeRecipient(parsing: text) } catch {
                     throw CLIError(.usage, "\(text) is not an age recipient")
@@ -97,7 +99,9 @@ struct ArchiveCommand: AsyncParsableCommand {
             let (store, user) = try actor.unlock()
             let terminal = isatty(STDERR_FILENO) == 1
             let packages = try storeCall {
-                try store.exportArchive(to: out, by: user, extraRecipients: extra, at: Clock.now) { done, total in
+                try store.exportArchive(
+                    to: out, by: user, extraRecipients: extra, at: Clock.now, batchSize: batchSize
+                ) { done, total in
                     if terminal { FileStreams.writeStandardError("\rarchiving \(done)/\(total)") }
                 }
             }

@@ -38,14 +38,12 @@ extension Store {
 
     /// Exports every closed, not yet archived case into one signed, chained package each (M6.1), in `folder`.
     ///
-    /// Cases go in batches of `batchSize`: one transaction opens the batch's cases (the archive secret opened once,
-    /// keys and documents opened in parallel, each read logged) and proves their closing events against one
-    /// checkpoint; the payloads are written to temporary files in parallel; the chain's tag files are worked out in
-    /// order and written in parallel, with each case's archived document sealed alongside; the batch is synced; only
-    /// then does one transaction mark the batch's cases archived with their chain records, and the files are renamed
-    /// into place. A crash leaves no half package and no case marked archived without one (a package written but
-    /// not recorded is rewritten, identically numbered, next time). One export at a time per store (a lock file
-    /// beside it).
+    /// Cases go in batches of `batchSize`, each through three steps: opened (`openBatch`: one transaction), written
+    /// and synced as partial files (`writeBatch`: on every core), recorded and renamed into place (`recordBatch`:
+    /// one transaction). The steps are pipelined: while one batch is written, the next is opened and the previous
+    /// one recorded, on a queue of their own, in order. A crash leaves no half package and no case marked archived
+    /// without one (a package written but not recorded is rewritten, identically numbered, next time). One export
+    /// at a time per store (a lock file beside it).
     /// - Parameters:
     ///   - folder: where packages go.
     ///   - archivist: an archivist holding the archive key and its seal.
@@ -89,98 +87,181 @@ extension Store {
                 db, sql: "SELECT sequence, tag_digest FROM archive_packages ORDER BY sequence DESC LIMIT 1")
             return ((last?["sequence"] as Int?) ?? 0, (last?["tag_digest"] as String?) ?? "none")
         }
+        let run = ExportRun(
+            folder: folder, archivist: archivist, box: secret.box, signer: signer, recipients: recipients,
+            origin: origin, now: now)
+        let batches = stride(from: 0, to: pending.count, by: max(batchSize, 1)).map {
+            Array(pending[$0..<min($0 + max(batchSize, 1), pending.count)])
+        }
+        guard !batches.isEmpty else { return [] }
+        // A pipeline of two: the database work (opening a batch, recording one) runs in order on its own queue while
+        // this thread and the processors write the packages of the batch in hand. Batch k is written while batch
+        // k + 1 is opened and batch k − 1 recorded; records stay in order, and a batch is recorded only after it
+        // is written and synced.
+        let database = DispatchQueue(label: "sealbox.export.database")
+        var opening = Pending(on: database) { try self.openBatch(batches[0], run) }
+        var recording: Pending<[ExportedPackage]>?
         var written: [ExportedPackage] = []
-        for start in stride(from: 0, to: pending.count, by: max(batchSize, 1)) {
-            let numbers = Array(pending[start..<min(start + max(batchSize, 1), pending.count)])
-            // 1. Open the batch (keys and documents in parallel, with the archive secret opened once), log the
-            //    reads, prove each closing event against one checkpoint.
-            let (opened, certificate) = try write { db -> ([OpenedCase], [UInt8]) in
-                let rows = try numbers.map { n -> (sealed: [UInt8], keyRow: Row) in
-                    guard
-                        let row = try Row.fetchOne(
-                            db.cachedStatement(sql: "SELECT status, sealed_document FROM cases WHERE number = ?"),
-                            arguments: [n.description]),
-                        (row["status"] as String) == CaseStatus.closed.rawValue
-                    else { throw StoreError(.notPermitted, "an archivist opens closed cases only (M6.1.3)") }
-                    guard
-                        let keyRow = try Row.fetchOne(
-                            db.cachedStatement(
-                                sql: """
-                                    SELECT group_id, sealed_key, envelope_id FROM case_keys
-                                    WHERE case_number = ? AND group_id = 'archive'
-                                    """), arguments: [n.description])
-                    else { throw StoreError(.noKey, "case \(n) is not sealed to the archive key") }
-                    return (Array(row["sealed_document"] as Data), keyRow)
+        var failure: (any Error)?
+        var unrecorded: WrittenBatch?
+        for k in batches.indices {
+            do {
+                let opened = try opening.wait()
+                if k + 1 < batches.count {
+                    opening = Pending(on: database) { try self.openBatch(batches[k + 1], run) }
                 }
-                let keys = try rows.indices.map { i in
-                    try Self.unsealCaseKey(db, numbers[i], row: rows[i].keyRow, with: secret.box)
+                let batch = try writeBatch(opened, after: sequence, previous: previous, run)
+                unrecorded = batch
+                (sequence, previous) = (
+                    batch.packages.last?.sequence ?? sequence, batch.packages.last?.tagDigest ?? previous
+                )
+                if let recorded = try recording?.wait() {
+                    written += recorded
+                    for done in (written.count - recorded.count + 1)...written.count { progress(done, pending.count) }
                 }
-                let sealed = rows.map(\.sealed)
-                let cases = try Parallel.map(rows.count) { i in
-                    try Self.openDocument(sealed[i], number: numbers[i], key: keys[i])
-                }
-                var frontier = try Self.frontier(db)
-                for n in numbers {
-                    try Self.appendEvent(
-                        db,
-                        CaseEvent(
-                            kind: "case.read", caseNumber: n, actor: archivist.id, at: now,
-                            details: ["purpose": "archive export"]), to: &frontier)
-                }
-                try Self.setMeta(db, "log_frontier", frontier.encoded)
-                try Self.signCheckpoint(db, by: archivist)
-                let prover = try LogProver(db)
-                let opened = try cases.indices.map { i in
-                    let history = try Self.events(db, case: numbers[i])
-                    let closing = history.last { $0.kind == "case.closed" }
-                    return OpenedCase(
-                        letterCase: cases[i], key: keys[i], sealed: rows[i].sealed, history: history,
-                        proof: try closing.map { try prover.prove(db, $0.sequence) })
-                }
-                return (opened, prover.signerCertificate)
+                recording = Pending(on: database) { try self.recordBatch(batch, run) }
+                unrecorded = nil
+            } catch {
+                failure = error
+                break
             }
-            // 2. The payloads, in parallel (no package's payload depends on another), each into its temporary
-            //    file.
-            let first = sequence + 1
-            let names = opened.indices.map {
-                "\(String(format: "%06d", first + $0))-\(opened[$0].letterCase.number).tar"
+        }
+        // Nothing runs on after this returns: every queued opening and recording is waited for, and a batch
+        // written but never queued for its record leaves no partial file.
+        if failure != nil { _ = try? opening.wait() }
+        for path in unrecorded?.temporaries ?? [] where FileStreams.exists(path) { FileStreams.remove(path) }
+        do {
+            if let recorded = try recording?.wait() {
+                written += recorded
+                for done in (written.count - recorded.count + 1)...written.count { progress(done, pending.count) }
             }
-            let temporaries = names.map { "\(folder)/.\($0).partial" }
-            var recorded = false
-            defer {
-                // On any failure before the batch is recorded, no temporary file stays behind; once recorded, the
-                // synced partial files are what `reconcileArchive` completes.
-                if !recorded {
-                    for path in temporaries where FileStreams.exists(path) { FileStreams.remove(path) }
-                }
+        } catch {
+            failure = failure ?? error
+        }
+        if let failure { throw failure }
+        return written
+    }
+
+    /// What an export keeps for all its batches: where packages go, who exports, the archive's secret box key,
+    /// the signer, the age recipients, the log origin and the time.
+    struct ExportRun: @unchecked Sendable {
+        // Unchecked: the secret key and the signer are read-only for the run, by one batch stage at a time.
+        let folder: String
+        let archivist: UnlockedUser
+        let box: BoxSecretKey
+        let signer: Minisign.SecretKey
+        let recipients: [AgeRecipient]
+        let origin: String
+        let now: Timestamp
+    }
+
+    /// A batch opened: its cases and the certificate of the checkpoint their proofs use.
+    struct OpenedBatch: Sendable {
+        var cases: [OpenedCase]
+        var certificate: [UInt8]
+    }
+
+    /// A batch written and synced as partial files, with each case's archived document sealed, not yet recorded.
+    struct WrittenBatch: Sendable {
+        var opened: [OpenedCase]
+        var packages: [ExportedPackage]
+        var temporaries: [String]
+        var archived: [PreparedTransition]
+    }
+
+    /// Opens a batch in one transaction: each case key opened with the archive secret (one X25519 operation a
+    /// case), the documents decrypted and decoded in parallel, each read logged, one checkpoint signed, and each
+    /// closing event proved against it.
+    func openBatch(_ numbers: [CaseNumber], _ run: ExportRun) throws -> OpenedBatch {
+        try write { db in
+            let rows = try numbers.map { n -> (sealed: [UInt8], keyRow: Row) in
+                guard
+                    let row = try Row.fetchOne(
+                        db.cachedStatement(sql: "SELECT status, sealed_document FROM cases WHERE number = ?"),
+                        arguments: [n.description]),
+                    (row["status"] as String) == CaseStatus.closed.rawValue
+                else { throw StoreError(.notPermitted, "an archivist opens closed cases only (M6.1.3)") }
+                guard
+                    let keyRow = try Row.fetchOne(
+                        db.cachedStatement(
+                            sql: """
+                                SELECT group_id, sealed_key, envelope_id FROM case_keys
+                                WHERE case_number = ? AND group_id = 'archive'
+                                """), arguments: [n.description])
+                else { throw StoreError(.noKey, "case \(n) is not sealed to the archive key") }
+                return (Array(row["sealed_document"] as Data), keyRow)
             }
+            let keys = try rows.indices.map { i in
+                try Self.unsealCaseKey(db, numbers[i], row: rows[i].keyRow, with: run.box)
+            }
+            let sealed = rows.map(\.sealed)
+            let cases = try Parallel.map(rows.count) { i in
+                try Self.openDocument(sealed[i], number: numbers[i], key: keys[i])
+            }
+            var frontier = try Self.frontier(db)
+            for n in numbers {
+                try Self.appendEvent(
+                    db,
+                    CaseEvent(
+                        kind: "case.read", caseNumber: n, actor: run.archivist.id, at: run.now,
+                        details: ["purpose": "archive export"]), to: &frontier)
+            }
+            try Self.setMeta(db, "log_frontier", frontier.encoded)
+            try Self.signCheckpoint(db, by: run.archivist)
+            let prover = try LogProver(db)
+            let opened = try cases.indices.map { i in
+                let history = try Self.events(db, case: numbers[i])
+                let closing = history.last { $0.kind == "case.closed" }
+                return OpenedCase(
+                    letterCase: cases[i], key: keys[i], sealed: sealed[i], history: history,
+                    proof: try closing.map { try prover.prove(db, $0.sequence) })
+            }
+            return OpenedBatch(cases: opened, certificate: prover.signerCertificate)
+        }
+    }
+
+    /// Writes an opened batch as synced partial files.
+    ///
+    /// The payloads in parallel (no package's payload depends on another), then in order the tag files that chain
+    /// each package to the one before (small and quick), then in parallel each package's tags written and its
+    /// case's archived document sealed; last, every file synced, many at once. On failure no partial file of the
+    /// batch stays behind.
+    func writeBatch(_ batch: OpenedBatch, after sequence: Int, previous: String, _ run: ExportRun) throws
+        -> WrittenBatch
+    {
+        let opened = batch.cases
+        let names = opened.indices.map {
+            "\(String(format: "%06d", sequence + 1 + $0))-\(opened[$0].letterCase.number).tar"
+        }
+        let temporaries = names.map { "\(run.folder)/.\($0).partial" }
+        do {
             let bags = try Parallel.map(opened.count) { i in
                 let bag = try writePayload(
-                    opened[i], certificate: certificate, to: temporaries[i], recipients: recipients, now: now)
+                    opened[i], certificate: batch.certificate, to: temporaries[i], recipients: run.recipients,
+                    now: run.now)
                 // The disk starts on the payload while the processors go on with the next packages.
                 FileStreams.startWriteback(path: temporaries[i])
                 return Unchecked(bag)
             }
-            // 3. In order, the tag files that chain each package to the one before (small and quick); then, in
-            //    parallel, each package's tags written and its case's archived document sealed.
             var tags: [(files: [(String, [UInt8])], digest: String)] = []
             var packages: [ExportedPackage] = []
+            var previous = previous
             for (i, bag) in bags.enumerated() {
                 let number = opened[i].letterCase.number
-                sequence += 1
+                let position = sequence + 1 + i
                 let tag = try bag.value.tagFiles(
                     info: [
                         ("Source-Organization", "Mayor's Mailbox office (Sealbox)"),
                         ("External-Identifier", number.description),
-                        ("Bag-Group-Identifier", origin), ("Sealbox-Sequence", "\(sequence)"),
+                        ("Bag-Group-Identifier", run.origin), ("Sealbox-Sequence", "\(position)"),
                         ("Sealbox-Previous-Package", previous),
                     ],
-                    baggingDate: "\(policies.localDate(now))", signer: signer,
-                    trustedComment: "Sealbox-Sequence: \(sequence) \(number)")
+                    baggingDate: "\(policies.localDate(run.now))", signer: run.signer,
+                    trustedComment: "Sealbox-Sequence: \(position) \(number)")
                 previous = tag.digest
                 tags.append(tag)
                 packages.append(
-                    ExportedPackage(sequence: sequence, caseNumber: number, fileName: names[i], tagDigest: tag.digest))
+                    ExportedPackage(sequence: position, caseNumber: number, fileName: names[i], tagDigest: tag.digest))
             }
             let (finished, chained) = (tags, packages)
             let archived = try Parallel.map(bags.count) { i in
@@ -188,23 +269,36 @@ extension Store {
                 let p = chained[i]
                 return try prepare(
                     .archive(package: "\(p.sequence):\(p.tagDigest.prefix(16))"), to: opened[i].letterCase,
-                    key: opened[i].key, by: archivist, at: now)
+                    key: opened[i].key, by: run.archivist, at: run.now)
             }
             // Durable: every partial file synced, many at once (the file system commits several in one go).
             try FileStreams.sync(paths: temporaries)
-            for done in 1...packages.count { progress(written.count + done, pending.count) }
-            // 4. Recorded: the cases archived with their chain records, in one transaction — each only if its
-            //    document is still the one exported (nothing else may change a closed case meanwhile).
+            return WrittenBatch(opened: opened, packages: packages, temporaries: temporaries, archived: archived)
+        } catch {
+            for path in temporaries where FileStreams.exists(path) { FileStreams.remove(path) }
+            throw error
+        }
+    }
+
+    /// Records a written batch in one transaction, then renames its files into place.
+    ///
+    /// Each case is archived only if its document is still the one exported (nothing else may change a closed case
+    /// meanwhile). A failure before the commit removes the batch's partial files; a crash after it leaves recorded,
+    /// synced partial files, which the next export (or `archive reconcile`) renames: a package never shows without
+    /// its record.
+    /// - Returns: the packages recorded.
+    func recordBatch(_ batch: WrittenBatch, _ run: ExportRun) throws -> [ExportedPackage] {
+        do {
             try write { db in
-                for (i, p) in packages.enumerated() {
+                for (i, p) in batch.packages.enumerated() {
                     guard
                         let stored = try Data.fetchOne(
                             db.cachedStatement(sql: "SELECT sealed_document FROM cases WHERE number = ?"),
-                            arguments: [p.caseNumber.description]), Array(stored) == opened[i].sealed
+                            arguments: [p.caseNumber.description]), Array(stored) == batch.opened[i].sealed
                     else {
                         throw StoreError(.busy, "case \(p.caseNumber) changed during the export; run the export again")
                     }
-                    try commit(db, archived[i], key: opened[i].key)
+                    try commit(db, batch.archived[i], key: batch.opened[i].key)
                     try db.cachedStatement(
                         sql: """
                             INSERT INTO archive_packages(sequence, case_number, tag_digest, file_name, created_at)
@@ -212,27 +306,27 @@ extension Store {
                             """
                     ).execute(
                         arguments: [
-                            p.sequence, p.caseNumber.description, p.tagDigest, p.fileName, now.secondsSinceEpoch,
+                            p.sequence, p.caseNumber.description, p.tagDigest, p.fileName,
+                            run.now.secondsSinceEpoch,
                         ])
                 }
-                try Self.signCheckpoint(db, by: archivist)
+                try Self.signCheckpoint(db, by: run.archivist)
             }
-            recorded = true
-            // 5. Visible: renamed into place. A crash before this leaves recorded, synced partial files, which the
-            //    next export (or `archive reconcile`) renames; a package never shows without its record.
-            for (i, p) in packages.enumerated() {
-                guard rename(temporaries[i], "\(folder)/\(p.fileName)") == 0 else {
-                    throw StoreError(.database, "cannot rename \(temporaries[i])")
-                }
-            }
-            try FileStreams.sync(path: folder)
-            written += packages
+        } catch {
+            for path in batch.temporaries where FileStreams.exists(path) { FileStreams.remove(path) }
+            throw error
         }
-        return written
+        for (i, p) in batch.packages.enumerated() {
+            guard rename(batch.temporaries[i], "\(run.folder)/\(p.fileName)") == 0 else {
+                throw StoreError(.database, "cannot rename \(batch.temporaries[i])")
+            }
+        }
+        try FileStreams.sync(path: run.folder)
+        return batch.packages
     }
 
     /// A case opened for export: the case, its key, its sealed document as read, its history and closing proof.
-    struct OpenedCase: @unchecked Sendable {
+    struct OpenedCase: Sendable {
         var letterCase: LetterCase
         var key: SymmetricKey
         var sealed: [UInt8]
@@ -406,6 +500,28 @@ extension Store {
             try Self.signCheckpoint(db, by: archivist)
             return AgeIdentity(secret.box)
         }
+    }
+}
+
+/// Work started on a queue now, its result claimed later (one claimer).
+final class Pending<T: Sendable>: @unchecked Sendable {
+    // Unchecked: `result` is written once on the queue before `group.leave()` and read only after `group.wait()`.
+    private let group = DispatchGroup()
+    private var result: Result<T, any Error>?
+
+    init(on queue: DispatchQueue, _ work: @escaping @Sendable () throws -> T) {
+        group.enter()
+        queue.async {
+            self.result = Result { try work() }
+            self.group.leave()
+        }
+    }
+
+    /// Waits for the work and returns its result or throws its error.
+    func wait() throws -> T {
+        group.wait()
+        guard let result else { throw StoreError(.database, "a pending export step did not run") }
+        return try result.get()
     }
 }
 

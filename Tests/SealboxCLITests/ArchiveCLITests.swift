@@ -41,6 +41,9 @@ struct ArchiveCLITests {
         #expect(try run(["archive", "key", "--minisign-out", pub], dir, "pw", "").status == 0)
         let archive = dir.appendingPathComponent("packages").path
         #expect(try run(["archive", "export", "--out", archive, "--as", "clerk"], dir, "pw", "").status == 77)
+        #expect(
+            try run(["archive", "export", "--out", archive, "--as", "archivist", "--batch-size", "0"], dir, "pw", "")
+                .status == 64)
         let export = try run(["archive", "export", "--out", archive, "--as", "archivist"], dir, "pw", "")
         #expect(export.status == 0 && export.stdout.contains("000001-\(n).tar"), "\(export.stderr)")
         let package = "\(archive)/000001-\(n).tar"

@@ -150,7 +150,10 @@ struct CrashSafetyTests {
         for _ in 0..<Self.trials {
             try closedCases(12)
             let (killed, _) = try Self.runAndKill(
-                ["archive", "export", "--out", out.path, "--as", "archivist"], dir: dir, clock: clock)
+                // Batches of 4: three per run, so a kill also lands while one batch is written, the next opened
+                // and the previous recorded (the export's pipeline).
+                ["archive", "export", "--out", out.path, "--as", "archivist", "--batch-size", "4"], dir: dir,
+                clock: clock)
             if killed { killedCount += 1 }
             // After the crash: reconcile (what the next export does first), then the invariants.
             let reconcile = try W.run(["archive", "reconcile", "--out", out.path], dir: dir)

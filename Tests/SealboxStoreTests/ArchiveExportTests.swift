@@ -208,4 +208,38 @@ struct ArchiveTamperTests {
         #expect(altered[1].problems.contains { $0.contains("not signed by the trusted root key") })
         #expect(altered[0].isValid && altered[2].isValid)
     }
+
+    /// Batches pipelined (one written while the next is opened and the previous recorded) still make one chain in
+    /// case order, every case archived once, progress counted one by one; a later export continues the chain.
+    @Test func pipelinedBatchesMakeOneChain() throws {
+        let f = try StoreFixture()
+        var numbers: [CaseNumber] = []
+        for i in 0..<7 {
+            let (n, _) = try f.store.register(StoreTests.letter(at: f.now), by: f.user("clerk").actor, at: f.now)
+            try f.runToClosure(n, feedback: "調查\(i)", reply: "答覆\(i)")
+            numbers.append(n)
+        }
+        let out = f.folder.appendingPathComponent("archive")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        var steps: [Int] = []
+        let first = try f.store.exportArchive(to: out.path, by: f.user("archivist"), at: f.now, batchSize: 2) {
+            done, total in
+            #expect(total == 7)
+            steps.append(done)
+        }
+        #expect(first.map(\.sequence) == Array(1...7) && steps == Array(1...7))
+        #expect(first.map(\.caseNumber) == numbers)
+        let (n, _) = try f.store.register(StoreTests.letter(at: f.now), by: f.user("clerk").actor, at: f.now)
+        try f.runToClosure(n, feedback: "調查", reply: "答覆")
+        let second = try f.store.exportArchive(to: out.path, by: f.user("archivist"), at: f.now, batchSize: 3)
+        #expect(second.map(\.sequence) == [8] && second.first?.caseNumber == n)
+        #expect(try f.store.list(status: .archived, by: f.user("auditor").actor).count == 8)
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        #expect(!files.contains { $0.hasSuffix(".partial") })
+        let (_, signer) = try f.store.archiveKeys()
+        let reports = try ArchiveChain.verify(
+            (first + second).map { out.appendingPathComponent($0.fileName).path }, trusting: signer)
+        let problems = reports.flatMap { $0.bag.problems + $0.problems }
+        #expect(problems.isEmpty, "\(problems)")
+    }
 }
