@@ -119,7 +119,7 @@ public enum Merkle {
 /// hashes at most instead of O(n): many proofs against one checkpoint (an archive export) share one tree.
 public struct MerkleTree: Sendable {
     /// `levels[h][j]` is the hash of leaves `j·2^h ..< (j+1)·2^h`.
-    private let levels: [[Merkle.Hash]]
+    private var levels: [[Merkle.Hash]]
 
     /// Builds the perfect subtrees of `leaves` (leaf hashes, in order).
     public init(leaves: [Merkle.Hash]) {
@@ -135,6 +135,22 @@ public struct MerkleTree: Sendable {
             levels.append(up)
         }
         self.levels = levels
+    }
+
+    /// Appends leaves (leaf hashes, in order), hashing each newly completed perfect subtree once: a tree kept
+    /// across an export's batches grows by what the log gained instead of being rebuilt from every leaf.
+    public mutating func append(_ leaves: some Sequence<Merkle.Hash>) {
+        for leaf in leaves {
+            levels[0].append(leaf)
+            var height = 0
+            while levels[height].count % 2 == 0 {
+                let below = levels[height]
+                let parent = Merkle.nodeHash(below[below.count - 2], below[below.count - 1])
+                if levels.count == height + 1 { levels.append([]) }
+                levels[height + 1].append(parent)
+                height += 1
+            }
+        }
     }
 
     /// The number of leaves.

@@ -153,6 +153,14 @@ extension Store {
         let recipients: [AgeRecipient]
         let origin: String
         let now: Timestamp
+        /// The export's one log prover, grown batch by batch; touched only by `openBatch`, on the serial queue.
+        let provers = ProverBox()
+    }
+
+    /// Holds the export's log prover between batches.
+    final class ProverBox: @unchecked Sendable {
+        // Unchecked: used only by `openBatch`, which runs on the export's serial database queue.
+        var prover: LogProver?
     }
 
     /// A batch opened: its cases and the certificate of the checkpoint their proofs use.
@@ -208,7 +216,18 @@ extension Store {
             }
             try Self.setMeta(db, "log_frontier", frontier.encoded)
             try Self.signCheckpoint(db, by: run.archivist)
-            let prover = try LogProver(db)
+            // One tree for the whole export, grown by the events logged since the last batch (taken out of its box
+            // while it grows, so that the arrays are not copied).
+            var kept = run.provers.prover
+            run.provers.prover = nil
+            let prover: LogProver
+            if var grown = kept.take() {
+                try grown.refresh(db)
+                prover = grown
+            } else {
+                prover = try LogProver(db)
+            }
+            run.provers.prover = prover
             let opened = try cases.indices.map { i in
                 let history = try Self.events(db, case: numbers[i])
                 let closing = history.last { $0.kind == "case.closed" }

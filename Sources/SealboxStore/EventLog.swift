@@ -155,34 +155,57 @@ extension Store {
 /// The recorded leaf hashes build the tree; a recorded hash that lies makes the proof fail against the signed
 /// checkpoint, so nothing is taken on trust.
 struct LogProver {
-    let checkpoint: SignedNote
-    let tree: MerkleTree
+    private(set) var checkpoint: SignedNote
+    private(set) var tree = MerkleTree(leaves: [])
     /// The checkpoint signer's certificate as `ArchiveChain` reads it: the root's signature (base64) on the first
     /// line, then the certified text.
-    let signerCertificate: [UInt8]
+    private(set) var signerCertificate: [UInt8]
 
     init(_ db: Database) throws {
+        (checkpoint, signerCertificate) = try Self.latest(db)
+        try grow(db)
+    }
+
+    /// Moves to the latest signed checkpoint, appending the leaves the log gained since: an export keeps one
+    /// prover for all its batches, so each batch reads only the new events, not the whole log again.
+    /// - Throws: `StoreError.notFound` with no checkpoint; `.corrupted` when the log has fewer events than its
+    ///   checkpoint, or the checkpoint is older than what this prover holds.
+    mutating func refresh(_ db: Database) throws {
+        (checkpoint, signerCertificate) = try Self.latest(db)
+        try grow(db)
+    }
+
+    /// The latest signed checkpoint and its signer's certificate.
+    private static func latest(_ db: Database) throws -> (SignedNote, [UInt8]) {
         guard let row = try Row.fetchOne(db, sql: "SELECT note, signer FROM checkpoints ORDER BY id DESC LIMIT 1")
         else { throw StoreError(.notFound, "no signed checkpoint yet") }
-        checkpoint = try SignedNote(parsing: row["note"])
         guard
             let user = try Row.fetchOne(
                 db, sql: "SELECT * FROM users WHERE id = ?", arguments: [row["signer"] as String])
         else { throw StoreError(.corrupted, "the latest checkpoint's signer is not a user of this store") }
         let signer = try UserRecord(row: user)
-        signerCertificate =
+        let certificate =
             Array((Base64.encode(signer.certificate) + "\n").utf8)
             + UserRecord.certified(signer.id, signer.roles, signer.department, signer.boxPublic, signer.signPublic)
+        return (try SignedNote(parsing: row["note"]), certificate)
+    }
+
+    /// Appends the recorded leaves between the tree's size and the checkpoint's.
+    private mutating func grow(_ db: Database) throws {
         let size = try Checkpoint(parsing: checkpoint.text).size
+        guard size >= tree.size else {
+            throw StoreError(.corrupted, "the log's checkpoint went back; run sealbox audit verify")
+        }
         var leaves: [Merkle.Hash] = []
-        leaves.reserveCapacity(size)
+        leaves.reserveCapacity(size - tree.size)
         let cursor = try Data.fetchCursor(
-            db, sql: "SELECT leaf_hash FROM events WHERE sequence <= ? ORDER BY sequence", arguments: [size])
+            db, sql: "SELECT leaf_hash FROM events WHERE sequence > ? AND sequence <= ? ORDER BY sequence",
+            arguments: [tree.size, size])
         while let leaf = try cursor.next() { leaves.append(Array(leaf)) }
-        guard leaves.count == size else {
+        guard tree.size + leaves.count == size else {
             throw StoreError(.corrupted, "the log has fewer events than its checkpoint; run sealbox audit verify")
         }
-        tree = MerkleTree(leaves: leaves)
+        tree.append(leaves)
     }
 
     func prove(_ db: Database, _ sequence: Int) throws -> TlogProof {

@@ -58,6 +58,23 @@ struct MerkleTests {
         #expect(Hex.encode(Merkle.emptyRoot) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 
+    /// A tree built whole and one grown by appends (in uneven steps) answer alike, and as the reference does.
+    @Test func aGrownTreeAnswersAsOneBuiltWhole() {
+        let leaves = Self.entries(40).map { Merkle.leafHash($0) }
+        var grown = MerkleTree(leaves: [])
+        var size = 0
+        for step in [1, 2, 1, 5, 3, 8, 1, 1, 13, 5] {
+            grown.append(leaves[size..<(size + step)])
+            size += step
+            let whole = MerkleTree(leaves: Array(leaves[0..<size]))
+            #expect(grown.size == size && grown.root == whole.root && grown.root == Merkle.root(leaves[0..<size]))
+            for index in 0..<size {
+                #expect(grown.inclusionProof(index) == Merkle.inclusionProof(index, leaves[0..<size]))
+            }
+            for m in 0...size { #expect(grown.consistencyProof(m) == whole.consistencyProof(m)) }
+        }
+    }
+
     @Test(arguments: 0...17)
     func rootsAndEveryProofMatchTheReference(size: Int) {
         let data = Self.entries(size)
