@@ -17,13 +17,14 @@ public enum Merkle {
         return h.finalize()
     }
 
-    /// SHA-256(0x01 ‖ left ‖ right).
+    /// SHA-256(0x01 ‖ left ‖ right), hashed in one call over one buffer (trees and proofs hash millions).
     public static func nodeHash(_ left: Hash, _ right: Hash) -> Hash {
-        var h = SHA256()
-        h.update([UInt8(1)])
-        h.update(left)
-        h.update(right)
-        return h.finalize()
+        var node = [UInt8](repeating: 1, count: 1 + left.count + right.count)
+        node.withUnsafeMutableBufferPointer { b in
+            _ = UnsafeMutableBufferPointer(rebasing: b[1...]).initialize(from: left)
+            _ = UnsafeMutableBufferPointer(rebasing: b[(1 + left.count)...]).initialize(from: right)
+        }
+        return SHA256.hash(node)
     }
 
     /// The largest power of two strictly smaller than `n` (n ≥ 2).

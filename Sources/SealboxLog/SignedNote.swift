@@ -200,7 +200,9 @@ public struct TlogProof: Sendable, Equatable {
             guard let hash = Base64.decode(line), hash.count == 32 else { throw LogError(.malformed, "bad proof hash") }
             proof.append(hash)
         }
-        let note = try SignedNote(parsing: lines.joined(separator: "\n"))
+        // The rest of the text, as it stands, is the signed checkpoint.
+        guard let rest = lines.first else { throw LogError(.malformed, "no checkpoint after the proof") }
+        let note = try SignedNote(parsing: String(text[rest.startIndex...]))
         self.init(extra: extra, index: index, proof: proof, checkpoint: note)
     }
 
