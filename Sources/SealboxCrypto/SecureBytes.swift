@@ -142,26 +142,26 @@ enum SecureSlab {
     /// The largest secret a slot holds.
     static let slotSize = 64
     static let slotsPerSlab = 256
-    // The pointers are only handed between threads under this lock.
-    nonisolated(unsafe) private static var free: [UnsafeMutableRawPointer] = []
-    private static let lock = Mutex(())
+    /// The free slots' addresses, handed between threads only under the mutex that holds them.
+    private static let slots = Mutex<[UInt]>([])
 
     /// A zeroed slot, or `nil` when guarded memory is exhausted.
     static func take() -> UnsafeMutableRawPointer? {
-        lock.withLock { _ -> UnsafeMutableRawPointer? in
+        slots.withLock { free -> UnsafeMutableRawPointer? in
             if free.isEmpty {
                 guard let slab = sodium_malloc(slotSize * slotsPerSlab) else { return nil }
                 sodium_memzero(slab, slotSize * slotsPerSlab)
                 free.reserveCapacity(free.count + slotsPerSlab)
-                for i in 0..<slotsPerSlab { free.append(slab + i * slotSize) }
+                for i in 0..<slotsPerSlab { free.append(UInt(bitPattern: slab + i * slotSize)) }
             }
-            return free.removeLast()
+            return UnsafeMutableRawPointer(bitPattern: free.removeLast())
         }
     }
 
     /// Returns a slot, already zeroed by its owner.
     static func give(_ slot: UnsafeMutableRawPointer) {
-        lock.withLock { _ in free.append(slot) }
+        let address = UInt(bitPattern: slot)
+        slots.withLock { $0.append(address) }
     }
 }
 
