@@ -19,22 +19,24 @@ public enum Hex {
         decode(utf8: Array(text.utf8)[...])
     }
 
+    /// The value of one hex digit (either case), or `nil`.
+    public static func digit(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: c - 0x30
+        case 0x61...0x66: c - 0x61 + 10
+        case 0x41...0x46: c - 0x41 + 10
+        default: nil
+        }
+    }
+
     /// Decodes hex (either case) given as UTF-8 bytes; `nil` when malformed.
     public static func decode(utf8 chars: ArraySlice<UInt8>) -> [UInt8]? {
         guard chars.count % 2 == 0 else { return nil }
-        func value(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: c - 0x30
-            case 0x61...0x66: c - 0x61 + 10
-            case 0x41...0x46: c - 0x41 + 10
-            default: nil
-            }
-        }
         var out = [UInt8]()
         out.reserveCapacity(chars.count / 2)
         var i = chars.startIndex
         while i < chars.endIndex {
-            guard let hi = value(chars[i]), let lo = value(chars[i + 1]) else { return nil }
+            guard let hi = digit(chars[i]), let lo = digit(chars[i + 1]) else { return nil }
             out.append(hi << 4 | lo)
             i += 2
         }

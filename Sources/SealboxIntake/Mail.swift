@@ -1,4 +1,5 @@
 import Foundation
+import SealboxCrypto
 
 /// Why a message could not be taken in.
 ///
@@ -344,14 +345,6 @@ enum TransferEncoding {
         var out: [UInt8] = []
         out.reserveCapacity(body.count)
         var i = body.startIndex
-        func hex(_ b: UInt8) -> UInt8? {
-            switch b {
-            case 0x30...0x39: b - 0x30
-            case 0x41...0x46: b - 0x41 + 10
-            case 0x61...0x66: b - 0x61 + 10
-            default: nil
-            }
-        }
         while i < body.endIndex {
             let byte = body[i]
             if byte == 0x3D {
@@ -366,8 +359,8 @@ enum TransferEncoding {
                     i = body.index(next, offsetBy: 2)
                     continue
                 }
-                if body.distance(from: i, to: body.endIndex) >= 3, let hi = hex(body[next]),
-                    let lo = hex(body[body.index(after: next)])
+                if body.distance(from: i, to: body.endIndex) >= 3, let hi = Hex.digit(body[next]),
+                    let lo = Hex.digit(body[body.index(after: next)])
                 {
                     out.append(hi << 4 | lo)
                     i = body.index(i, offsetBy: 3)
