@@ -90,8 +90,9 @@ extension Store {
         let run = ExportRun(
             folder: folder, archivist: archivist, box: secret.box, signer: signer, recipients: recipients,
             origin: origin, now: now)
-        let batches = stride(from: 0, to: pending.count, by: max(batchSize, 1)).map {
-            Array(pending[$0..<min($0 + max(batchSize, 1), pending.count)])
+        let size = max(batchSize, 1)
+        let batches = stride(from: 0, to: pending.count, by: size).map {
+            Array(pending[$0..<min($0 + size, pending.count)])
         }
         guard !batches.isEmpty else { return [] }
         // A pipeline of two: the database work (opening a batch, recording one) runs in order on its own queue while
@@ -104,6 +105,10 @@ extension Store {
         var written: [ExportedPackage] = []
         var failure: (any Error)?
         var unrecorded: WrittenBatch?
+        func collect(_ recorded: [ExportedPackage]) {
+            written += recorded
+            for done in (written.count - recorded.count + 1)...written.count { progress(done, pending.count) }
+        }
         for k in batches.indices {
             do {
                 let opened = try opening.wait()
@@ -115,10 +120,7 @@ extension Store {
                 (sequence, previous) = (
                     batch.packages.last?.sequence ?? sequence, batch.packages.last?.tagDigest ?? previous
                 )
-                if let recorded = try recording?.wait() {
-                    written += recorded
-                    for done in (written.count - recorded.count + 1)...written.count { progress(done, pending.count) }
-                }
+                if let recorded = try recording?.wait() { collect(recorded) }
                 recording = Pending(on: database) { try self.recordBatch(batch, run) }
                 unrecorded = nil
             } catch {
@@ -131,10 +133,7 @@ extension Store {
         if failure != nil { _ = try? opening.wait() }
         for path in unrecorded?.temporaries ?? [] where FileStreams.exists(path) { FileStreams.remove(path) }
         do {
-            if let recorded = try recording?.wait() {
-                written += recorded
-                for done in (written.count - recorded.count + 1)...written.count { progress(done, pending.count) }
-            }
+            if let recorded = try recording?.wait() { collect(recorded) }
         } catch {
             failure = failure ?? error
         }
@@ -145,7 +144,7 @@ extension Store {
     /// What an export keeps for all its batches: where packages go, who exports, the archive's secret box key,
     /// the signer, the age recipients, the log origin and the time.
     struct ExportRun: @unchecked Sendable {
-        // Unchecked: the secret key and the signer are read-only for the run, by one batch stage at a time.
+        // Unchecked: nothing here is written after the run starts; the stages only read the keys, concurrently.
         let folder: String
         let archivist: UnlockedUser
         let box: BoxSecretKey
