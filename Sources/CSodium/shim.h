@@ -4,9 +4,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* syncfs(2), which glibc declares only under _GNU_SOURCE: flushes the file system holding `fd`. */
-static inline int sealbox_syncfs(int fd) { return (int)syscall(SYS_syncfs, fd); }
-
-/* sync_file_range(2) with SYNC_FILE_RANGE_WRITE: starts writing a file's dirty pages back, without waiting. */
+/* sync_file_range(2) with SYNC_FILE_RANGE_WRITE (2), which glibc declares only under _GNU_SOURCE: starts writing a
+   file's dirty pages back, without waiting. */
 static inline int sealbox_start_writeback(int fd) { return (int)syscall(SYS_sync_file_range, fd, (long)0, (long)0, 2); }
 #endif
