@@ -144,7 +144,7 @@ public enum BagVerifier {
             }
             if inner.utf8.starts(with: "data/".utf8) {
                 var hash = SHA512()
-                let keep = size <= 64 * 1024 && !inner.utf8.reversed().starts(with: "ega.".utf8)
+                let keep = size <= 64 * 1024 && !inner.hasSuffix(".age")
                 var kept: [UInt8] = []
                 if keep { kept.reserveCapacity(size) }
                 try read { block in
