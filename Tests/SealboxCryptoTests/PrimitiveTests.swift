@@ -236,6 +236,33 @@ struct EncodingTests {
             #expect(Base64.decode(Base64.encode(bytes)) == bytes)
             #expect(Base64.decode(Base64.encode(bytes, padded: false), padded: false) == bytes)
         }
+        // Against the definition (what decodes must encode back to the same text), over every string of up to
+        // three characters from a small alphabet and many longer random ones.
+        let alphabet = Array("AQgw+/=Zz9".utf8)
+        var texts: [[UInt8]] = [[]]
+        for length in 1...3 {
+            texts += texts.filter { $0.count == length - 1 }.flatMap { t in alphabet.map { t + [$0] } }
+        }
+        var state: UInt64 = 0x5ea1
+        for _ in 0..<3000 {
+            texts.append(
+                (0..<Int(state % 13)).map { _ in
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    return alphabet[Int(state >> 59) % alphabet.count]
+                })
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        }
+        for text in texts {
+            let string = String(decoding: text, as: UTF8.self)
+            // Padded: Foundation's decoder, then "encodes back the same", is the reference.
+            let reference = Data(base64Encoded: string).map { [UInt8]($0) }.flatMap {
+                Base64.encode($0) == string ? $0 : nil
+            }
+            #expect(Base64.decode(string) == reference, "\(string)")
+            if let bare = Base64.decode(string, padded: false) {
+                #expect(Base64.encode(bare, padded: false) == string, "\(string)")
+            }
+        }
     }
 
     @Test func bech32BIP173ValidAndInvalid() {
