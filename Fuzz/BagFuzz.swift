@@ -1,0 +1,16 @@
+// libFuzzer harness: a whole package as an auditor reads it — tar, bag tag files, manifests, the minisign file and
+// the log proof (Tools/fuzz bag). The input goes to one scratch file, since the verifier streams from a path.
+import Foundation
+import SealboxArchive
+import SealboxCrypto
+
+/// A key made for fuzzing only: signatures never verify, so every other check still runs and reports.
+let key = Minisign.SecretKey(key: .generate()).publicKey
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sealbox-bag-fuzz-\(getpid()).tar").path
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    guard FileManager.default.createFile(atPath: scratch, contents: Data(bytes: data, count: size)) else { return 0 }
+    _ = try? ArchiveChain.verify([scratch], trusting: key)
+    return 0
+}
