@@ -9,14 +9,18 @@ import Testing
 
 /// Exporting closed cases into signed, chained packages (M6.1), and verifying them as an auditor would.
 struct ArchiveExportTests {
-    @Test func closedCasesBecomeAVerifiedChainThatStandardToolsOpen() throws {
-        let f = try StoreFixture()
-        var numbers: [CaseNumber] = []
-        for i in 0..<3 {
+    /// Registers `count` letters and takes each through to closure, with its own feedback and reply.
+    static func closedCases(_ count: Int, in f: StoreFixture) throws -> [CaseNumber] {
+        try (0..<count).map { i in
             let (n, _) = try f.store.register(StoreTests.letter(at: f.now), by: f.user("clerk").actor, at: f.now)
             try f.runToClosure(n, feedback: "調查\(i)", reply: "答覆\(i)")
-            numbers.append(n)
+            return n
         }
+    }
+
+    @Test func closedCasesBecomeAVerifiedChainThatStandardToolsOpen() throws {
+        let f = try StoreFixture()
+        let numbers = try Self.closedCases(3, in: f)
         let (open, _) = try f.store.register(StoreTests.letter(at: f.now), by: f.user("clerk").actor, at: f.now)
         let out = f.folder.appendingPathComponent("archive")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
@@ -213,12 +217,7 @@ struct ArchiveTamperTests {
     /// case order, every case archived once, progress counted one by one; a later export continues the chain.
     @Test func pipelinedBatchesMakeOneChain() throws {
         let f = try StoreFixture()
-        var numbers: [CaseNumber] = []
-        for i in 0..<7 {
-            let (n, _) = try f.store.register(StoreTests.letter(at: f.now), by: f.user("clerk").actor, at: f.now)
-            try f.runToClosure(n, feedback: "調查\(i)", reply: "答覆\(i)")
-            numbers.append(n)
-        }
+        let numbers = try ArchiveExportTests.closedCases(7, in: f)
         let out = f.folder.appendingPathComponent("archive")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         var steps: [Int] = []
