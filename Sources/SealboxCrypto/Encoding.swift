@@ -103,9 +103,7 @@ extension String {
     /// The fast split for line- and field-oriented formats (manifests, notes, signature files): no grapheme breaking,
     /// and `\r\n` is not one unit, so a CR is left at the end of a line for the caller to judge.
     public func split(byte: UInt8, maxSplits: Int = .max, omittingEmptySubsequences: Bool = true) -> [Substring] {
-        utf8.split(separator: byte, maxSplits: maxSplits, omittingEmptySubsequences: omittingEmptySubsequences).map {
-            Substring($0)
-        }
+        self[...].split(byte: byte, maxSplits: maxSplits, omittingEmptySubsequences: omittingEmptySubsequences)
     }
 }
 

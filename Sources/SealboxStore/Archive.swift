@@ -131,7 +131,7 @@ extension Store {
         // Nothing runs on after this returns: every queued opening and recording is waited for, and a batch
         // written but never queued for its record leaves no partial file.
         if failure != nil { _ = try? opening.wait() }
-        for path in unrecorded?.temporaries ?? [] where FileStreams.exists(path) { FileStreams.remove(path) }
+        Self.removePartials(unrecorded?.temporaries ?? [])
         do {
             if let recorded = try recording?.wait() { collect(recorded) }
         } catch {
@@ -217,10 +217,8 @@ extension Store {
             try Self.signCheckpoint(db, by: run.archivist)
             // One tree for the whole export, grown by the events logged since the last batch (taken out of its box
             // while it grows, so that the arrays are not copied).
-            var kept = run.provers.prover
-            run.provers.prover = nil
             let prover: LogProver
-            if var grown = kept.take() {
+            if var grown = run.provers.prover.take() {
                 try grown.refresh(db)
                 prover = grown
             } else {
@@ -293,7 +291,7 @@ extension Store {
             try FileStreams.sync(paths: temporaries)
             return WrittenBatch(opened: opened, packages: packages, temporaries: temporaries, archived: archived)
         } catch {
-            for path in temporaries where FileStreams.exists(path) { FileStreams.remove(path) }
+            Self.removePartials(temporaries)
             throw error
         }
     }
@@ -331,7 +329,7 @@ extension Store {
                 try Self.signCheckpoint(db, by: run.archivist)
             }
         } catch {
-            for path in batch.temporaries where FileStreams.exists(path) { FileStreams.remove(path) }
+            Self.removePartials(batch.temporaries)
             throw error
         }
         for (i, p) in batch.packages.enumerated() {
@@ -341,6 +339,11 @@ extension Store {
         }
         try FileStreams.sync(path: run.folder)
         return batch.packages
+    }
+
+    /// Removes the partial files of a batch that will not be recorded.
+    static func removePartials(_ paths: [String]) {
+        for path in paths where FileStreams.exists(path) { FileStreams.remove(path) }
     }
 
     /// A case opened for export: the case, its key, its sealed document as read, its history and closing proof.
@@ -474,12 +477,11 @@ extension Store {
         // whose SHA-256 was recorded at attach time; the digest is not recomputed here.
         for (position, info) in c.letter.attachments.enumerated() {
             try read { db in
-                let key = opened.key
                 let encryptor = try AgeEncryptor(recipients: recipients)
                 try bag.addPayload(
                     "attachments/\(position).age", size: encryptor.encryptedCount(plaintextCount: info.byteCount)
                 ) { emit in
-                    try Self.forEachAttachmentChunk(db, position, of: c.number, key: key) { chunk in
+                    try Self.forEachAttachmentChunk(db, position, of: c.number, key: opened.key) { chunk in
                         try encryptor.update(chunk, output: emit)
                     }
                     try encryptor.finish(output: emit)
