@@ -108,6 +108,43 @@ enum ChaCha20Poly1305IETF {
             nonce.u8, key.u8)
     }
 
+    /// Decrypts `count` ciphertext bytes followed by their tag from `sealed` into `output`, which holds at least
+    /// `count` bytes; `false` (and nothing written) when the tag fails.
+    static func open(
+        _ sealed: UnsafeRawBufferPointer, count: Int, into output: UnsafeMutableRawBufferPointer,
+        nonce: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer
+    ) -> Bool {
+        precondition(sealed.count == count + tagCount && output.count >= count, "open: buffer sizes")
+        return crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+            output.u8, nil, sealed.u8, UInt64(count), sealed.u8 + count, nil, 0, nonce.u8, key.u8) == 0
+    }
+
+    /// Whether `count` ciphertext bytes and the tag after them authenticate, without decrypting them: what a
+    /// copy that passes sealed bytes on has to check, at Poly1305's cost alone (a third of decrypting).
+    ///
+    /// RFC 8439 §2.8 with no associated data: the one-time key is ChaCha20's block 0 under the key and nonce; the
+    /// MAC covers the ciphertext, zero padding to 16 bytes, then the associated data's length (0) and the
+    /// ciphertext's, as 64-bit little-endian numbers. Checked against libsodium's decryption in the tests.
+    static func verify(
+        _ sealed: UnsafeRawBufferPointer, count: Int, nonce: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer
+    ) -> Bool {
+        precondition(sealed.count == count + tagCount, "verify: buffer size")
+        var oneTime = [UInt8](repeating: 0, count: 32)
+        defer { SecureBytes.wipe(&oneTime) }
+        _ = crypto_stream_chacha20_ietf(&oneTime, 32, nonce.u8, key.u8)
+        var state = crypto_onetimeauth_poly1305_state()
+        _ = crypto_onetimeauth_poly1305_init(&state, oneTime)
+        _ = crypto_onetimeauth_poly1305_update(&state, sealed.u8, UInt64(count))
+        var trailer = [UInt8](repeating: 0, count: (16 - count % 16) % 16 + 16)
+        let length = UInt64(count)
+        for i in 0..<8 { trailer[trailer.count - 8 + i] = UInt8(truncatingIfNeeded: length >> (8 * UInt64(i))) }
+        _ = crypto_onetimeauth_poly1305_update(&state, trailer, UInt64(trailer.count))
+        var tag = [UInt8](repeating: 0, count: tagCount)
+        _ = crypto_onetimeauth_poly1305_final(&state, &tag)
+        withUnsafeMutableBytes(of: &state) { sodium_memzero($0.baseAddress, $0.count) }
+        return crypto_verify_16(tag, sealed.u8 + count) == 0
+    }
+
     /// Decrypts `count` ciphertext bytes followed by their tag, in place; `false` when the tag fails.
     static func openInPlace(
         _ buffer: UnsafeMutableRawBufferPointer, count: Int, nonce: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer

@@ -57,25 +57,67 @@ public enum Age {
     static let zeroNonce = [UInt8](repeating: 0, count: 12)
 }
 
-// MARK: - Encryption
+// MARK: - File keys
 
-/// Streams plaintext into an age file for one or more X25519 recipients.
+/// An age file key with its payload nonce, kept apart from any header.
 ///
-/// Call `update` with plaintext as it comes and `finish` once; every produced byte goes to `output`.
-public final class AgeEncryptor {
-    private var header: [UInt8]
-    private let payloadKey: SecureBytes
-    private var armor: AgeArmor.Encoder?
-    private var chunk: [UInt8]
-    private var filled = 0
-    private var counter: UInt64 = 0
-    private var finished = false
+/// A payload sealed under it chunk by chunk (`sealChunk`) can be stored as it is and later become an age file for
+/// any recipients by writing a header (`header(to:)`) before it, with no re-encryption: age requires one file key
+/// per payload, not one header. Stored chunks are age's STREAM chunks: 64 KiB of plaintext each (the last shorter,
+/// empty only for an empty payload), each bound to its index and last-ness by its nonce.
+public struct AgeFileKey: Sendable {
+    /// Bytes of `encoded`: the 16-byte file key, then the 16-byte payload nonce.
+    public static let encodedCount = 32
+    /// Plaintext bytes per chunk.
+    public static let chunkSize = Age.chunkSize
+    /// Bytes a chunk's tag adds.
+    public static let tagCount = ChaCha20Poly1305IETF.tagCount
 
-    /// Prepares a new file: a fresh file key, one stanza per recipient, the header MAC and payload nonce.
+    let fileKey: SecureBytes
+    let nonce: [UInt8]
+    let payloadKey: SecureBytes
+
+    /// A fresh file key and nonce, from the system's random source.
+    public static func generate() throws(CryptoError) -> AgeFileKey {
+        try AgeFileKey(fileKey: SecureBytes.random(count: 16), nonce: SecureRandom.bytes(16))
+    }
+
+    /// The file key and nonce from `encoded` (as kept sealed beside a stored payload).
+    /// - Throws: `CryptoError.invalidInput` when it is not 32 bytes.
+    public init(encoded: SecureBytes) throws(CryptoError) {
+        guard encoded.count == Self.encodedCount else {
+            throw CryptoError(.invalidInput, "an age file key and nonce are 32 bytes")
+        }
+        let (key, nonce) = encoded.withUnsafeBytes {
+            (SecureBytes(copying: UnsafeRawBufferPointer(rebasing: $0[0..<16])), [UInt8]($0[16..<32]))
+        }
+        try self.init(fileKey: key, nonce: nonce)
+    }
+
+    init(fileKey: SecureBytes, nonce: [UInt8]) throws(CryptoError) {
+        self.fileKey = fileKey
+        self.nonce = nonce
+        self.payloadKey = try Age.payloadKey(fileKey: fileKey, nonce: nonce)
+    }
+
+    /// The file key, then the nonce: a secret, to be kept sealed.
+    public var encoded: SecureBytes {
+        SecureBytes(count: Self.encodedCount) { (out: UnsafeMutableRawBufferPointer) in
+            fileKey.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[0..<16]).copyMemory(from: $0) }
+            UnsafeMutableRawBufferPointer(rebasing: out[16..<32]).copyBytes(from: nonce)
+        }
+    }
+
+    /// The bytes of a sealed payload of `plaintextCount` bytes: the plaintext and one tag per chunk (at least one).
+    public static func sealedCount(plaintextCount: Int) -> Int {
+        plaintextCount + max(1, (plaintextCount + chunkSize - 1) / chunkSize) * tagCount
+    }
+
+    /// An age header wrapping this file key for `recipients` (one stanza each, with a fresh ephemeral key), its
+    /// MAC, and the payload nonce: written before the sealed payload, it makes an age file.
     /// - Throws: `CryptoError.invalidInput` when `recipients` is empty.
-    public init(recipients: [AgeRecipient], armored: Bool = false) throws {
+    public func header(to recipients: [AgeRecipient]) throws -> [UInt8] {
         guard !recipients.isEmpty else { throw CryptoError(.invalidInput, "age needs at least one recipient") }
-        let fileKey = SecureBytes.random(count: 16)
         var stanzas: [AgeStanza] = []
         for recipient in recipients {
             let ephemeral = BoxSecretKey.generate()
@@ -94,12 +136,69 @@ public final class AgeEncryptor {
         var header = AgeHeader.encode(stanzas)
         let mac = try Age.headerMAC(fileKey: fileKey, over: header)
         header += Array(" \(Base64.encode(mac, padded: false))\n".utf8)
-        let nonce = SecureRandom.bytes(16)
-        header += nonce
-        self.header = header
-        self.payloadKey = try Age.payloadKey(fileKey: fileKey, nonce: nonce)
-        self.armor = armored ? AgeArmor.Encoder() : nil
-        self.chunk = [UInt8](repeating: 0, count: Age.chunkCount)
+        return header + nonce
+    }
+
+    /// Seals chunk `index` in place: `count` plaintext bytes at the start of `buffer`, which holds at least
+    /// `count + 16`; the ciphertext and its tag take their place.
+    public func sealChunk(_ buffer: UnsafeMutableRawBufferPointer, count: Int, index: UInt64, last: Bool) {
+        precondition(count <= Self.chunkSize && buffer.count >= count + Self.tagCount, "sealChunk: buffer sizes")
+        Age.streamNonce(counter: index, last: last).withUnsafeBytes { n in
+            payloadKey.withUnsafeBytes { ChaCha20Poly1305IETF.sealInPlace(buffer, count: count, nonce: n, key: $0) }
+        }
+    }
+
+    /// Opens stored chunk `index` (ciphertext and tag) into `output`.
+    /// - Returns: the plaintext bytes written.
+    /// - Throws: `CryptoError.agePayload` when it does not authenticate as chunk `index` with that last-ness, or
+    ///   does not fit.
+    public func openChunk(
+        _ sealed: UnsafeRawBufferPointer, index: UInt64, last: Bool, into output: UnsafeMutableRawBufferPointer
+    ) throws(CryptoError) -> Int {
+        let count = sealed.count - Self.tagCount
+        guard count >= 0, count <= Self.chunkSize, count <= output.count else {
+            throw CryptoError(.agePayload, "age payload: chunk \(index) has a wrong size")
+        }
+        let ok = Age.streamNonce(counter: index, last: last).withUnsafeBytes { n in
+            payloadKey.withUnsafeBytes {
+                ChaCha20Poly1305IETF.open(sealed, count: count, into: output, nonce: n, key: $0)
+            }
+        }
+        guard ok else { throw CryptoError(.agePayload, "age payload: chunk \(index) does not authenticate") }
+        return count
+    }
+
+    /// Whether stored chunk `index` (ciphertext and tag) authenticates with that last-ness, without decrypting it.
+    public func verifyChunk(_ sealed: UnsafeRawBufferPointer, index: UInt64, last: Bool) -> Bool {
+        let count = sealed.count - Self.tagCount
+        guard count >= 0, count <= Self.chunkSize else { return false }
+        return Age.streamNonce(counter: index, last: last).withUnsafeBytes { n in
+            payloadKey.withUnsafeBytes { ChaCha20Poly1305IETF.verify(sealed, count: count, nonce: n, key: $0) }
+        }
+    }
+}
+
+// MARK: - Encryption
+
+/// Streams plaintext into an age file for one or more X25519 recipients.
+///
+/// Call `update` with plaintext as it comes and `finish` once; every produced byte goes to `output`.
+public final class AgeEncryptor {
+    private var header: [UInt8]
+    private let key: AgeFileKey
+    private var armor: AgeArmor.Encoder?
+    /// The chunk being filled, grown as plaintext comes (a small file never holds a whole 64 KiB chunk).
+    private var chunk: [UInt8] = []
+    private var filled = 0
+    private var counter: UInt64 = 0
+    private var finished = false
+
+    /// Prepares a new file: a fresh file key, one stanza per recipient, the header MAC and payload nonce.
+    /// - Throws: `CryptoError.invalidInput` when `recipients` is empty.
+    public init(recipients: [AgeRecipient], armored: Bool = false) throws {
+        key = try AgeFileKey.generate()
+        header = try key.header(to: recipients)
+        armor = armored ? AgeArmor.Encoder() : nil
     }
 
     /// The size of the binary file this encryptor makes from `plaintextCount` bytes (header, then one 16-byte tag
@@ -107,8 +206,7 @@ public final class AgeEncryptor {
     /// - Precondition: not armored, and nothing emitted yet.
     public func encryptedCount(plaintextCount: Int) -> Int {
         precondition(armor == nil && !header.isEmpty, "encryptedCount is for a fresh binary encryptor")
-        let chunks = max(1, (plaintextCount + Age.chunkSize - 1) / Age.chunkSize)
-        return header.count + plaintextCount + chunks * ChaCha20Poly1305IETF.tagCount
+        return header.count + AgeFileKey.sealedCount(plaintextCount: plaintextCount)
     }
 
     private func emit(_ bytes: UnsafeRawBufferPointer, _ output: (UnsafeRawBufferPointer) throws -> Void) throws {
@@ -127,16 +225,25 @@ public final class AgeEncryptor {
     }
 
     private func sealChunk(last: Bool, _ output: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let nonce = Age.streamNonce(counter: counter, last: last)
         let count = filled
+        if chunk.count < count + ChaCha20Poly1305IETF.tagCount { grow(to: count + ChaCha20Poly1305IETF.tagCount) }
         try chunk.withUnsafeMutableBytes { c in
-            nonce.withUnsafeBytes { n in
-                payloadKey.withUnsafeBytes { ChaCha20Poly1305IETF.sealInPlace(c, count: count, nonce: n, key: $0) }
-            }
+            key.sealChunk(c, count: count, index: counter, last: last)
             try emit(UnsafeRawBufferPointer(rebasing: c[0..<(count + ChaCha20Poly1305IETF.tagCount)]), output)
         }
         counter += 1
         filled = 0
+    }
+
+    /// Grows the chunk buffer to at least `needed` bytes (doubling, up to a whole chunk and its tag), wiping the
+    /// buffer it leaves.
+    private func grow(to needed: Int) {
+        var larger = [UInt8](repeating: 0, count: min(Age.chunkCount, max(needed, 2 * chunk.count)))
+        larger.withUnsafeMutableBytes { l in
+            chunk.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: l[0..<$0.count]).copyMemory(from: $0) }
+        }
+        SecureBytes.wipe(&chunk)
+        chunk = larger
     }
 
     /// Encrypts more plaintext, holding a full chunk back until the next byte shows it is not the last.
@@ -147,6 +254,9 @@ public final class AgeEncryptor {
         while offset < plaintext.count {
             if filled == Age.chunkSize { try sealChunk(last: false, output) }
             let take = min(Age.chunkSize - filled, plaintext.count - offset)
+            if chunk.count < filled + take + ChaCha20Poly1305IETF.tagCount {
+                grow(to: filled + take + ChaCha20Poly1305IETF.tagCount)
+            }
             chunk.withUnsafeMutableBytes { c in
                 UnsafeMutableRawBufferPointer(rebasing: c[filled..<(filled + take)])
                     .copyMemory(from: UnsafeRawBufferPointer(rebasing: plaintext[offset..<(offset + take)]))

@@ -471,20 +471,30 @@ extension Store {
             Closing(
                 reply: c.reply, satisfaction: c.satisfaction, supervisions: c.supervisions, progress: c.progress,
                 contacts: c.contacts, extensions: c.extensions))
-        // The original letter's attachments (M6.1.2), each sealed on its own, in the order they came.
-        // Streamed chunk by chunk from the store through age into the tar: memory stays flat whatever the size.
-        // Each chunk authenticates under the case key, bound to its index and last-ness, so the bytes are those
-        // whose SHA-256 was recorded at attach time; the digest is not recomputed here.
-        for (position, info) in c.letter.attachments.enumerated() {
+        // The original letter's attachments (M6.1.2), each an age file of its own, in the order they came, streamed
+        // from the store into the tar: memory stays flat whatever the size. One stored as an age payload (v12) gets a
+        // header wrapping its file key for the recipients, then its stored chunks, each authenticated (not decrypted)
+        // on the way: the bytes are those whose SHA-256 was recorded at attach time, not encrypted a second time.
+        // One stored before v12 is decrypted chunk by chunk (each authenticated under the case key) and encrypted
+        // anew.
+        for position in c.letter.attachments.indices {
             try read { db in
-                let encryptor = try AgeEncryptor(recipients: recipients)
-                try bag.addPayload(
-                    "attachments/\(position).age", size: encryptor.encryptedCount(plaintextCount: info.byteCount)
-                ) { emit in
-                    try Self.forEachAttachmentChunk(db, position, of: c.number, key: opened.key) { chunk in
-                        try encryptor.update(chunk, output: emit)
+                let stored = try Self.storedAttachment(db, position, of: c.number, key: opened.key)
+                let name = "attachments/\(position).age"
+                if let fileKey = stored.fileKey {
+                    let header = try fileKey.header(to: recipients)
+                    try bag.addPayload(name, size: header.count + stored.payloadCount) { emit in
+                        try header.withUnsafeBytes { try emit($0) }
+                        try Self.forEachSealedChunk(db, position, of: c.number, stored, emit)
                     }
-                    try encryptor.finish(output: emit)
+                } else {
+                    let encryptor = try AgeEncryptor(recipients: recipients)
+                    try bag.addPayload(name, size: encryptor.encryptedCount(plaintextCount: stored.byteCount)) { emit in
+                        try Self.forEachAttachmentChunk(db, position, of: c.number, key: opened.key) { chunk in
+                            try encryptor.update(chunk, output: emit)
+                        }
+                        try encryptor.finish(output: emit)
+                    }
                 }
             }
         }

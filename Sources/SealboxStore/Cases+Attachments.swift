@@ -19,9 +19,14 @@ extension Store {
         Array("sealbox/case/v1|\(number)|attachment:\(position)|chunk:\(chunk)|\(last ? "last" : "more")".utf8)
     }
 
-    /// Adds an attachment to a case: its bytes sealed in 64 KiB chunks under the case key (each bound to case,
-    /// position, index and last-ness), its description (file name sealed, SHA-256, size, media type) in the sealed
-    /// document.
+    /// Associated data of an attachment's sealed age file key: case and position, so that a key cannot be moved.
+    static func attachmentFileKeyAD(_ number: CaseNumber, _ position: Int) -> [UInt8] {
+        Array("sealbox/case/v1|\(number)|attachment:\(position)|age-file-key".utf8)
+    }
+
+    /// Adds an attachment to a case: its bytes sealed as an age payload under a file key of its own (64 KiB chunks,
+    /// each bound to its index and last-ness; the file key sealed under the case key, bound to case and position),
+    /// its description (file name sealed, SHA-256, size, media type) in the sealed document.
     /// - Returns: the attachment's position.
     /// - Throws: `StoreError.noKey` when `user` cannot open the case; `.notPermitted` without `case.register`.
     @discardableResult
@@ -75,7 +80,7 @@ extension Store {
         }
     }
 
-    /// Stores one attachment's bytes, streamed from `source`, as sealed chunks under the case key, with its row.
+    /// Stores one attachment's bytes, streamed from `source`, as an age payload under a new file key, with its row.
     /// - Returns: the writer, for its size and SHA-256.
     static func storeAttachment(
         _ db: Database, _ number: CaseNumber, position: Int, key: SymmetricKey,
@@ -87,13 +92,85 @@ extension Store {
                 VALUES (?, ?, 0, x'', 0)
                 """,
             arguments: [number.description, position])
-        var writer = AttachmentChunkWriter(db: db, number: number, position: position, key: key)
+        var writer = try AttachmentChunkWriter(db: db, number: number, position: position)
         try source { try writer.update($0) }
         try writer.finish()
+        let sealedKey = XChaCha20Poly1305.seal(
+            writer.fileKey.encoded, using: key, authenticating: attachmentFileKeyAD(number, position))
         try db.execute(
-            sql: "UPDATE case_attachments SET byte_count = ?, chunk_count = ? WHERE case_number = ? AND position = ?",
-            arguments: [writer.total, writer.chunks, number.description, position])
+            sql: """
+                UPDATE case_attachments SET byte_count = ?, chunk_count = ?, sealed_file_key = ?
+                WHERE case_number = ? AND position = ?
+                """,
+            arguments: [writer.total, writer.chunks, Data(sealedKey), number.description, position])
         return writer
+    }
+
+    /// How one attachment is stored: its size, its chunk count (nil: one blob, before v8) and, from v12, the age
+    /// file key its chunks are sealed under (nil: chunks sealed under the case key, v8).
+    struct StoredAttachment {
+        var byteCount: Int
+        var chunks: Int?
+        var fileKey: AgeFileKey?
+        var legacyBlob: [UInt8]
+
+        /// The bytes of its age payload (v12): what follows an age header to make the attachment an age file.
+        var payloadCount: Int { AgeFileKey.sealedCount(plaintextCount: byteCount) }
+    }
+
+    /// Reads how attachment `position` of case `number` is stored, opening its file key with the case key.
+    /// - Throws: `StoreError.notFound`; `.corrupted` when its file key does not open (moved, flipped, wrong key).
+    static func storedAttachment(_ db: Database, _ position: Int, of number: CaseNumber, key: SymmetricKey) throws
+        -> StoredAttachment
+    {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT byte_count, chunk_count, sealed_bytes, sealed_file_key FROM case_attachments
+                        WHERE case_number = ? AND position = ?
+                        """),
+                arguments: [number.description, position])
+        else { throw StoreError(.notFound, "attachment \(position) of \(number) is missing") }
+        var fileKey: AgeFileKey?
+        if let sealed = row["sealed_file_key"] as Data? {
+            guard
+                let encoded = try? XChaCha20Poly1305.open(
+                    Array(sealed), using: key, authenticating: attachmentFileKeyAD(number, position))
+            else { throw StoreError(.corrupted, "attachment \(position) of \(number): its file key does not open") }
+            fileKey = try AgeFileKey(encoded: encoded)
+        }
+        let chunks = row["chunk_count"] as Int?
+        return StoredAttachment(
+            byteCount: row["byte_count"], chunks: chunks, fileKey: fileKey,
+            legacyBlob: chunks == nil ? Array(row["sealed_bytes"] as Data) : [])
+    }
+
+    /// Passes each stored chunk of a chunked attachment to `body` as it lies in the database, with its index and
+    /// whether it is the last, checking that none is missing, extra or out of order.
+    static func forEachStoredChunk(
+        _ db: Database, _ position: Int, of number: CaseNumber, count: Int,
+        _ body: (UnsafeRawBufferPointer, Int, Bool) throws -> Void
+    ) throws {
+        let cursor = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: "SELECT chunk, sealed FROM attachment_chunks WHERE case_number = ? AND position = ? ORDER BY chunk"
+            ),
+            arguments: [number.description, position])
+        var next = 0
+        while let chunk = try cursor.next() {
+            guard chunk["chunk"] as Int == next, next < count else {
+                throw StoreError(.corrupted, "attachment \(position) of \(number) has a missing or extra chunk")
+            }
+            // The blob read where SQLite holds it: no copy.
+            try chunk.withUnsafeData(named: "sealed") { data in
+                try (data ?? Data()).withUnsafeBytes { try body($0, next, next == count - 1) }
+            }
+            next += 1
+        }
+        guard next == count else {
+            throw StoreError(.corrupted, "attachment \(position) of \(number) is cut short")
+        }
     }
 
     /// Streams an attachment's plaintext, chunk by chunk, to `body` (one guarded 64 KiB buffer, reused).
@@ -104,42 +181,54 @@ extension Store {
         _ db: Database, _ position: Int, of number: CaseNumber, key: SymmetricKey,
         _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT chunk_count, sealed_bytes FROM case_attachments WHERE case_number = ? AND position = ?"
-                ),
-                arguments: [number.description, position])
-        else { throw StoreError(.notFound, "attachment \(position) of \(number) is missing") }
-        guard let chunks = row["chunk_count"] as Int? else {
+        let stored = try storedAttachment(db, position, of: number, key: key)
+        guard let chunks = stored.chunks else {
             // Stored before v8: one sealed blob.
             let bytes = try XChaCha20Poly1305.open(
-                Array(row["sealed_bytes"] as Data), using: key, authenticating: attachmentAD(number, position))
+                stored.legacyBlob, using: key, authenticating: attachmentAD(number, position))
             try bytes.withUnsafeBytes(body)
             return
         }
         // Decrypted chunks land in a pooled guarded buffer (one `sodium_malloc` per attachment was a tenth of export).
-        var next = 0
         try chunkBuffers.withBuffer { buffer in
-            let cursor = try Row.fetchCursor(
-                db.cachedStatement(
-                    sql:
-                        "SELECT chunk, sealed FROM attachment_chunks WHERE case_number = ? AND position = ? ORDER BY chunk"
-                ),
-                arguments: [number.description, position])
-            while let chunk = try cursor.next() {
-                guard chunk["chunk"] as Int == next, next < chunks else {
-                    throw StoreError(.corrupted, "attachment \(position) of \(number) has a missing or extra chunk")
+            try forEachStoredChunk(db, position, of: number, count: chunks) { sealed, index, last in
+                let count: Int
+                if let fileKey = stored.fileKey {
+                    do {
+                        count = try buffer.withUnsafeMutableBytes {
+                            try fileKey.openChunk(sealed, index: UInt64(index), last: last, into: $0)
+                        }
+                    } catch {
+                        throw StoreError(
+                            .corrupted, "attachment \(position) of \(number): chunk \(index) does not open")
+                    }
+                } else {
+                    // v8: sealed under the case key, bound by associated data.
+                    count = try XChaCha20Poly1305.open(
+                        sealed, using: key, authenticating: attachmentChunkAD(number, position, index, last: last),
+                        into: buffer)
                 }
-                let count = try XChaCha20Poly1305.open(
-                    Array(chunk["sealed"] as Data), using: key,
-                    authenticating: attachmentChunkAD(number, position, next, last: next == chunks - 1), into: buffer)
                 try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-                next += 1
             }
         }
-        guard next == chunks else {
-            throw StoreError(.corrupted, "attachment \(position) of \(number) is cut short")
+    }
+
+    /// Streams a v12 attachment's age payload, as stored, to `body`, each chunk checked (not decrypted) first:
+    /// after an age header for the file key, these bytes make the attachment an age file.
+    /// - Throws: `StoreError.corrupted` when a chunk is missing, extra, out of order or does not authenticate.
+    static func forEachSealedChunk(
+        _ db: Database, _ position: Int, of number: CaseNumber, _ stored: StoredAttachment,
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        guard let fileKey = stored.fileKey, let chunks = stored.chunks else {
+            throw StoreError(.corrupted, "attachment \(position) of \(number) is not stored as an age payload")
+        }
+        try forEachStoredChunk(db, position, of: number, count: chunks) { sealed, index, last in
+            guard fileKey.verifyChunk(sealed, index: UInt64(index), last: last) else {
+                throw StoreError(
+                    .corrupted, "attachment \(position) of \(number): chunk \(index) does not authenticate")
+            }
+            try body(sealed)
         }
     }
 
@@ -221,18 +310,20 @@ struct AttachmentChunkWriter {
     let db: Database
     let number: CaseNumber
     let position: Int
-    let key: SymmetricKey
-    private let buffer = SecureBytes(count: Store.attachmentChunkSize)
+    /// The attachment's own age file key.
+    let fileKey: AgeFileKey
+    /// The chunk being filled, then sealed in place (room for its tag after it).
+    private let buffer = SecureBytes(count: Store.attachmentChunkSize + AgeFileKey.tagCount)
     private var filled = 0
     private(set) var chunks = 0
     private(set) var total = 0
     var digest = SHA256()
 
-    init(db: Database, number: CaseNumber, position: Int, key: SymmetricKey) {
+    init(db: Database, number: CaseNumber, position: Int) throws {
         self.db = db
         self.number = number
         self.position = position
-        self.key = key
+        self.fileKey = try AgeFileKey.generate()
     }
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) throws {
@@ -256,15 +347,14 @@ struct AttachmentChunkWriter {
     mutating func finish() throws { try seal(last: true) }
 
     private mutating func seal(last: Bool) throws {
-        let count = filled
-        let sealed = buffer.withUnsafeBytes { b in
-            XChaCha20Poly1305.seal(
-                UnsafeRawBufferPointer(rebasing: b[0..<count]), using: key,
-                authenticating: Store.attachmentChunkAD(number, position, chunks, last: last))
+        let (count, index) = (filled, chunks)
+        let sealed = buffer.withUnsafeMutableBytes { b in
+            fileKey.sealChunk(b, count: count, index: UInt64(index), last: last)
+            return Data(UnsafeRawBufferPointer(rebasing: b[0..<(count + AgeFileKey.tagCount)]))
         }
         try db.cachedStatement(
             sql: "INSERT INTO attachment_chunks(case_number, position, chunk, sealed) VALUES (?, ?, ?, ?)"
-        ).execute(arguments: [number.description, position, chunks, Data(sealed)])
+        ).execute(arguments: [number.description, position, chunks, sealed])
         chunks += 1
         filled = 0
     }

@@ -217,6 +217,12 @@ enum Schema {
                 t.add(column: "citizen_reply", .blob)
             }
         }
+        migrator.registerMigration("v12-attachment-age-payload") { db in
+            // Attachments stored as age payloads: each under a file key of its own (sealed here under the case key),
+            // its chunks age's STREAM chunks, so that the export writes an age header before the stored bytes
+            // instead of decrypting and encrypting them again. An attachment without one keeps the v8 (or v2) form.
+            try db.alter(table: "case_attachments") { t in t.add(column: "sealed_file_key", .blob) }
+        }
         return migrator
     }
 }

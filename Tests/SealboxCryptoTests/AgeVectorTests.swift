@@ -100,6 +100,70 @@ struct AgeTests {
         }
     }
 
+    /// A payload sealed chunk by chunk under a file key, stored apart from any header, becomes an age file for any
+    /// recipients by a header written before it later (how attachments are stored and exported).
+    static func storedPayload(_ plain: [UInt8], under key: AgeFileKey) -> [[UInt8]] {
+        let starts = Array(stride(from: 0, to: max(plain.count, 1), by: AgeFileKey.chunkSize))
+        return starts.enumerated().map { index, start in
+            let piece = Array(plain[start..<min(start + AgeFileKey.chunkSize, plain.count)])
+            var chunk = piece + [UInt8](repeating: 0, count: AgeFileKey.tagCount)
+            chunk.withUnsafeMutableBytes {
+                key.sealChunk($0, count: piece.count, index: UInt64(index), last: index == starts.count - 1)
+            }
+            return chunk
+        }
+    }
+
+    @Test(arguments: [0, 1, 65536, 65537, 200_000])
+    func aStoredPayloadBecomesAnAgeFileUnderAnyHeader(size: Int) throws {
+        let plain = TestSupport.payload(size, seed: UInt64(size) + 3)
+        let key = try AgeFileKey.generate()
+        let chunks = Self.storedPayload(plain, under: key)
+        let payload = chunks.flatMap { $0 }
+        #expect(payload.count == AgeFileKey.sealedCount(plaintextCount: size))
+        let (a, b) = (AgeIdentity.generate(), AgeIdentity.generate())
+        // Two headers, at different times, for different recipients, over the same stored bytes.
+        let first = try key.header(to: [a.recipient]) + payload
+        let second = try key.header(to: [b.recipient, a.recipient]) + payload
+        #expect(try Age.decrypt(first, identities: [a]).testBytes == plain)
+        #expect(try Age.decrypt(second, identities: [b]).testBytes == plain)
+        #expect(throws: CryptoError.self) { try Age.decrypt(first, identities: [b]) }
+        // The key kept (sealed) as its 32 encoded bytes opens the same chunks.
+        let kept = try AgeFileKey(encoded: key.encoded)
+        var out = [UInt8](repeating: 0, count: AgeFileKey.chunkSize)
+        var opened: [UInt8] = []
+        for (index, chunk) in chunks.enumerated() {
+            let last = index == chunks.count - 1
+            #expect(chunk.withUnsafeBytes { kept.verifyChunk($0, index: UInt64(index), last: last) })
+            let count = try chunk.withUnsafeBytes { c in
+                try out.withUnsafeMutableBytes { try kept.openChunk(c, index: UInt64(index), last: last, into: $0) }
+            }
+            opened += out[0..<count]
+            // Not as another index, nor with the other last-ness: the nonce binds both.
+            for (wrongIndex, wrongLast) in [(index + 1, last), (index, !last)] {
+                #expect(!chunk.withUnsafeBytes { kept.verifyChunk($0, index: UInt64(wrongIndex), last: wrongLast) })
+                #expect(throws: CryptoError.self) {
+                    try chunk.withUnsafeBytes { c in
+                        try out.withUnsafeMutableBytes {
+                            try kept.openChunk(c, index: UInt64(wrongIndex), last: wrongLast, into: $0)
+                        }
+                    }
+                }
+            }
+        }
+        #expect(opened == plain)
+        // Under another file key nothing authenticates, and a flipped byte anywhere in a chunk is caught.
+        let other = try AgeFileKey.generate()
+        #expect(!chunks[0].withUnsafeBytes { other.verifyChunk($0, index: 0, last: chunks.count == 1) })
+        for position in [0, chunks[0].count / 2, chunks[0].count - 1] {
+            var flipped = chunks[0]
+            flipped[position] ^= 0x20
+            #expect(!flipped.withUnsafeBytes { key.verifyChunk($0, index: 0, last: chunks.count == 1) })
+        }
+        #expect(throws: CryptoError.self) { try AgeFileKey(encoded: SecureBytes(count: 31)) }
+        #expect(throws: CryptoError.self) { try key.header(to: []) }
+    }
+
     @Test func severalRecipientsEachOpen() throws {
         let a = AgeIdentity.generate()
         let b = AgeIdentity.generate()

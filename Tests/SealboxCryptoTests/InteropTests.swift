@@ -28,6 +28,29 @@ struct AgeInteropTests {
         }
     }
 
+    /// A stored payload under a header written later (an attachment as the export writes it) opens with `age`.
+    @Test func ageOpensAStoredPayloadUnderANewHeader() throws {
+        guard let age = TestSupport.tool("age") else {
+            print("age interop: the age tool is not installed; skipped (Tools/test installs it)")
+            return
+        }
+        let dir = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let identity = AgeIdentity.generate()
+        let keyFile = dir.appendingPathComponent("key.txt").path
+        try FileStreams.writeSecretFile(keyFile, identity.identityFile())
+        for size in Self.sizes {
+            let plain = TestSupport.payload(size, seed: UInt64(size) + 11)
+            let key = try AgeFileKey.generate()
+            let file = dir.appendingPathComponent("stored-\(size).age")
+            let payload = AgeTests.storedPayload(plain, under: key).flatMap { $0 }
+            try Data(try key.header(to: [identity.recipient]) + payload).write(to: file)
+            let result = try TestSupport.run(age, ["-d", "-i", keyFile, file.path])
+            #expect(result.status == 0, "age -d failed: \(result.stderr)")
+            #expect(Array(result.stdout) == plain)
+        }
+    }
+
     @Test(arguments: sizes)
     func ageEncryptsSealboxDecrypts(size: Int) throws {
         guard let age = TestSupport.tool("age") else {

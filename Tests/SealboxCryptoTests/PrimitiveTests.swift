@@ -73,6 +73,45 @@ struct HashTests {
 }
 
 struct AEADTests {
+    /// The Poly1305-only check (a chunk passed on sealed) agrees with libsodium's decryption: every sealed message of
+    /// every length around the 16-byte blocks passes, and one flipped bit anywhere, or another nonce or key, fails
+    /// both.
+    @Test func poly1305OnlyCheckAgreesWithDecryption() {
+        let key = SecureRandom.bytes(32)
+        let nonce = SecureRandom.bytes(12)
+        for count in [0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000, 65536] {
+            var sealed = SecureRandom.bytes(count) + [UInt8](repeating: 0, count: 16)
+            sealed.withUnsafeMutableBytes { s in
+                nonce.withUnsafeBytes { n in
+                    key.withUnsafeBytes { ChaCha20Poly1305IETF.sealInPlace(s, count: count, nonce: n, key: $0) }
+                }
+            }
+            func verify(_ bytes: [UInt8], nonce: [UInt8] = nonce, key: [UInt8] = key) -> Bool {
+                bytes.withUnsafeBytes { b in
+                    nonce.withUnsafeBytes { n in
+                        key.withUnsafeBytes { ChaCha20Poly1305IETF.verify(b, count: count, nonce: n, key: $0) }
+                    }
+                }
+            }
+            func opens(_ bytes: [UInt8]) -> Bool {
+                var copy = bytes
+                return copy.withUnsafeMutableBytes { b in
+                    nonce.withUnsafeBytes { n in
+                        key.withUnsafeBytes { ChaCha20Poly1305IETF.openInPlace(b, count: count, nonce: n, key: $0) }
+                    }
+                }
+            }
+            #expect(verify(sealed) && opens(sealed), "length \(count)")
+            for position in Set([0, count / 2, max(count - 1, 0), count, count + 15]) {
+                var flipped = sealed
+                flipped[position] ^= 0x01
+                #expect(!verify(flipped) && !opens(flipped), "length \(count), byte \(position)")
+            }
+            #expect(!verify(sealed, nonce: SecureRandom.bytes(12)))
+            #expect(!verify(sealed, key: SecureRandom.bytes(32)))
+        }
+    }
+
     let key = SymmetricKey.generate()
     let ad = Array("case:2026-000123|field:content|v1".utf8)
     let message = Array("市民來信：路燈不亮".utf8)

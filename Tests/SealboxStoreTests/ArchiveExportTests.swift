@@ -213,6 +213,63 @@ struct ArchiveTamperTests {
         #expect(altered[0].isValid && altered[2].isValid)
     }
 
+    /// Attachments travel into the package in every form the store has kept them.
+    ///
+    /// As an age payload (v12, given a new header, not encrypted again), in v8 chunks and as a v2 blob (decrypted and
+    /// encrypted anew); each opens with the archive identity to the bytes attached, with `age` too. A stored chunk
+    /// that does not authenticate stops the export: no package, and the case stays closed.
+    @Test func attachmentsTravelInEveryStoredFormAndATamperedOneStopsTheExport() throws {
+        let f = try StoreFixture()
+        let clerk = f.user("clerk")
+        let (n, _) = try f.store.register(StoreTests.letter(at: f.now), by: clerk.actor, at: f.now)
+        let current = (0..<150_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let (chunked, blob) = (Array("v8 附件".utf8), Array("v2 附件".utf8))
+        try f.store.attach(current, fileName: "掃描.pdf", mediaType: "application/pdf", to: n, by: clerk, at: f.now)
+        try f.addLegacyAttachment(chunked, chunked: true, to: n)
+        try f.addLegacyAttachment(blob, chunked: false, to: n)
+        try f.runToClosure(n, feedback: "調查", reply: "答覆")
+        let out = f.folder.appendingPathComponent("archive")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let packages = try f.store.exportArchive(to: out.path, by: f.user("archivist"), at: f.now)
+        let path = out.appendingPathComponent(packages[0].fileName).path
+        let (_, signer) = try f.store.archiveKeys()
+        #expect(try ArchiveChain.verify([path], trusting: signer).allSatisfy(\.isValid))
+        let identity = try f.store.archiveIdentity(by: f.user("archivist"), at: f.now)
+        let opened = f.folder.appendingPathComponent("open")
+        _ = try PackageOpener.open(path, identities: [identity], into: opened.path)
+        for (position, bytes) in [current, chunked, blob].enumerated() {
+            let file = opened.appendingPathComponent("\(n)/attachments/\(position)").path
+            #expect(try FileStreams.readSmallFile(file) == bytes, "attachment \(position)")
+        }
+        if let tar = BagToolSupport.tool("tar"), let age = BagToolSupport.tool("age") {
+            #expect(try BagToolSupport.run(tar, ["-xf", path], in: out).0 == 0)
+            let keyFile = out.appendingPathComponent("archive-identity.txt").path
+            try FileStreams.writeSecretFile(keyFile, identity.identityFile())
+            let stored = out.appendingPathComponent("\(n)/data/attachments/0.age").path
+            let decrypted = out.appendingPathComponent("attachment-0").path
+            #expect(try BagToolSupport.run(age, ["-d", "-i", keyFile, "-o", decrypted, stored], in: out).0 == 0)
+            #expect(try FileStreams.readSmallFile(decrypted) == current)
+        }
+        // A flipped byte in a stored chunk of the next case: the export refuses it and leaves nothing behind.
+        let (m, _) = try f.store.register(StoreTests.letter(at: f.now), by: clerk.actor, at: f.now)
+        try f.store.attach(current, fileName: "掃描.pdf", mediaType: "application/pdf", to: m, by: clerk, at: f.now)
+        try f.runToClosure(m, feedback: "調查", reply: "答覆")
+        try f.store.pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE attachment_chunks SET sealed = substr(sealed, 1, 99) || x'00' || substr(sealed, 101)
+                    WHERE case_number = ? AND chunk = 1
+                    """, arguments: [m.description])
+        }
+        let error = try #require(throws: StoreError.self) {
+            try f.store.exportArchive(to: out.path, by: f.user("archivist"), at: f.now)
+        }
+        #expect(error.message.contains("chunk 1 does not authenticate"), "\(error.message)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.contains(".tar") }
+        #expect(files == [packages[0].fileName])
+        #expect(try f.store.list(status: .closed, by: f.user("auditor").actor).map(\.number) == [m])
+    }
+
     /// Batches pipelined (one written while the next is opened and the previous recorded) still make one chain in
     /// case order, every case archived once, progress counted one by one; a later export continues the chain.
     @Test func pipelinedBatchesMakeOneChain() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SealboxCore
 import SealboxCrypto
 
@@ -81,5 +82,51 @@ final class StoreFixture {
         try store.apply(
             .reply(text: Personal(reply), method: .phone), to: number, by: user("clerk"), at: at("2026-03-05", 11))
         try store.apply(.close, to: number, by: user("clerk"), at: at("2026-03-05", 12))
+    }
+}
+
+extension StoreFixture {
+    /// Adds an attachment to case `number` in a form stored before v12, straight into the database: sealed under the
+    /// case key in one 64 KiB chunk (v8) or as one blob (v2), and described in the sealed document.
+    func addLegacyAttachment(_ bytes: [UInt8], chunked: Bool, to number: CaseNumber) throws {
+        try store.pool.write { db in
+            let (key, _) = try Store.openCaseKey(db, number, for: user("clerk"))
+            let sealed = { (n: CaseNumber) in
+                Array(
+                    try Data.fetchOne(
+                        db, sql: "SELECT sealed_document FROM cases WHERE number = ?", arguments: [n.description])
+                        ?? Data())
+            }
+            var document = try Store.openDocument(try sealed(number), number: number, key: key)
+            let position = document.letter.attachments.count
+            if chunked {
+                try db.execute(
+                    sql: """
+                        INSERT INTO case_attachments(case_number, position, byte_count, sealed_bytes, chunk_count)
+                        VALUES (?, ?, ?, x'', 1)
+                        """, arguments: [number.description, position, bytes.count])
+                let chunk = XChaCha20Poly1305.seal(
+                    bytes, using: key, authenticating: Store.attachmentChunkAD(number, position, 0, last: true))
+                try db.execute(
+                    sql: "INSERT INTO attachment_chunks(case_number, position, chunk, sealed) VALUES (?, ?, 0, ?)",
+                    arguments: [number.description, position, Data(chunk)])
+            } else {
+                let whole = XChaCha20Poly1305.seal(
+                    bytes, using: key, authenticating: Store.attachmentAD(number, position))
+                try db.execute(
+                    sql: """
+                        INSERT INTO case_attachments(case_number, position, byte_count, sealed_bytes, chunk_count)
+                        VALUES (?, ?, ?, ?, NULL)
+                        """, arguments: [number.description, position, bytes.count, Data(whole)])
+            }
+            document.letter.attachments.append(
+                AttachmentInfo(
+                    fileName: Personal("old-\(position).bin"), mediaType: "application/octet-stream",
+                    byteCount: bytes.count,
+                    sha256: Hex.encode(SHA256.hash(bytes))))
+            try db.execute(
+                sql: "UPDATE cases SET sealed_document = ? WHERE number = ?",
+                arguments: [Data(try Store.sealDocument(document, key: key)), number.description])
+        }
     }
 }

@@ -325,12 +325,26 @@ struct StoreEvolutionTests {
                 arguments: [a.description, b.description])
         }
         #expect(throws: StoreError.self) { try f.store.attachment(0, of: b, purpose: "x", by: clerk, at: f.now) }
+        // Its file key moved along too: still fails (the sealed key is bound to case and position).
+        try f.store.pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE case_attachments
+                    SET sealed_file_key = (SELECT sealed_file_key FROM case_attachments WHERE case_number = ?)
+                    WHERE case_number = ?
+                    """,
+                arguments: [a.description, b.description])
+        }
+        let moved = try #require(throws: StoreError.self) {
+            try f.store.attachment(0, of: b, purpose: "x", by: clerk, at: f.now)
+        }
+        #expect(moved.message.contains("file key does not open"), "\(moved.message)")
         let raw = try Data(contentsOf: URL(fileURLWithPath: f.store.path + "-wal"))
         #expect(raw.range(of: Data("歐陽明珠".utf8)) == nil)
     }
 
-    /// Attachments are stored in sealed 64 KiB chunks: reordered, cut off, flipped or extra chunks fail; an
-    /// attachment stored whole before v8 still opens.
+    /// Attachments are stored as age payloads in 64 KiB chunks: reordered, cut off, flipped or extra chunks fail;
+    /// attachments stored in v8 chunks under the case key, or whole before v8, still open.
     @Test func attachmentChunksCannotBeReorderedCutOrFlipped() throws {
         let f = try StoreFixture()
         let clerk = f.user("clerk")
@@ -415,6 +429,10 @@ struct StoreEvolutionTests {
             try f.store.attachment(1, of: a, purpose: "x", by: clerk, at: f.now).withUnsafeBytes { Array($0) } == [
                 9, 8, 7,
             ])
+        try f.addLegacyAttachment(Array("v8 chunks".utf8), chunked: true, to: a)
+        #expect(
+            try f.store.attachment(2, of: a, purpose: "x", by: clerk, at: f.now).withUnsafeBytes { Array($0) }
+                == Array("v8 chunks".utf8))
     }
 
     @Test func restrictingMovesTheKeyAwayFromTheOffice() throws {
