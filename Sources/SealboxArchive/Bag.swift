@@ -59,18 +59,23 @@ public final class BagWriter {
         info: [(String, String)], baggingDate: String, signer: Minisign.SecretKey, trustedComment: String,
         sync: Bool = true
     ) throws -> String {
-        let tags = try tagFiles(info: info, baggingDate: baggingDate, signer: signer, trustedComment: trustedComment)
-        try finish(writing: tags, sync: sync)
+        let tags = tagFiles(info: info, baggingDate: baggingDate)
+        try finish(writing: tags, signer: signer, trustedComment: trustedComment, sync: sync)
         return tags.digest
     }
 
-    /// The tag files a finished bag ends with, signed, without writing them: a chain of packages works these out
-    /// in order (each names the previous one's digest), then writes the packages in parallel.
-    /// - Returns: the files in order and the SHA-512 (hex) of the tag manifest.
-    /// - Throws: `CryptoError` for a bad trusted comment.
-    public func tagFiles(
-        info: [(String, String)], baggingDate: String, signer: Minisign.SecretKey, trustedComment: String
-    ) throws -> (files: [(String, [UInt8])], digest: String) {
+    /// A bag's tag files before signing: all a chain of packages needs in order (each names the previous one's
+    /// digest); the signature, which nothing later depends on, is made when the bag is finished.
+    public struct TagFiles: Sendable {
+        /// `bagit.txt`, `bag-info.txt`, `manifest-sha512.txt`, then `tagmanifest-sha512.txt`.
+        public var files: [(String, [UInt8])]
+        /// The SHA-512 (hex) of the tag manifest: the package's identity in the chain.
+        public var digest: String
+    }
+
+    /// The tag files a finished bag ends with, unsigned, without writing them: a chain of packages works these out
+    /// in order, then signs and writes the packages in parallel.
+    public func tagFiles(info: [(String, String)], baggingDate: String) -> TagFiles {
         let bagit = Array("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".utf8)
         var infoLines = info
         infoLines.append(("Bagging-Date", baggingDate))
@@ -82,16 +87,23 @@ public final class BagWriter {
         ]
         let tagManifest = Array(
             tags.map { "\(Hex.encode(SHA512.hash($0.1)))  \($0.0)\n" }.joined().utf8)
-        let signature = try Minisign.sign(tagManifest, with: signer, trustedComment: trustedComment)
         tags.append(("tagmanifest-sha512.txt", tagManifest))
-        tags.append(("tagmanifest-sha512.txt.minisig", Array(signature.fileText.utf8)))
-        return (tags, Hex.encode(SHA512.hash(tagManifest)))
+        return TagFiles(files: tags, digest: Hex.encode(SHA512.hash(tagManifest)))
     }
 
-    /// Writes tag files from `tagFiles` and closes the tar, flushing it to disk unless `sync` is false.
-    /// - Throws: `ArchiveError.io`.
-    public func finish(writing tags: (files: [(String, [UInt8])], digest: String), sync: Bool = true) throws {
-        for (file, bytes) in tags.files { try tar.add("\(name)/\(file)", bytes: bytes) }
+    /// Signs the tag manifest of `tags` (from `tagFiles`), writes the tag files and the signature, and closes the
+    /// tar, flushing it to disk unless `sync` is false.
+    /// - Throws: `ArchiveError.io`; `CryptoError` for a bad trusted comment.
+    public func finish(
+        writing tags: TagFiles, signer: Minisign.SecretKey, trustedComment: String, sync: Bool = true
+    ) throws {
+        guard let (_, tagManifest) = tags.files.last, tags.files.last?.0 == "tagmanifest-sha512.txt" else {
+            throw ArchiveError(.io, "the tag files end without their tag manifest")
+        }
+        let signature = try Minisign.sign(tagManifest, with: signer, trustedComment: trustedComment)
+        for (file, bytes) in tags.files + [("tagmanifest-sha512.txt.minisig", Array(signature.fileText.utf8))] {
+            try tar.add("\(name)/\(file)", bytes: bytes)
+        }
         try tar.close(sync: sync)
     }
 }

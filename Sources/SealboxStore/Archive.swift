@@ -38,9 +38,9 @@ extension Store {
 
     /// Exports every closed, not yet archived case into one signed, chained package each (M6.1), in `folder`.
     ///
-    /// Cases go in batches of `batchSize`, each through three steps: opened (`openBatch`: one transaction), written
-    /// and synced as partial files (`writeBatch`: on every core), recorded and renamed into place (`recordBatch`:
-    /// one transaction). The steps are pipelined: while one batch is written, the next is opened and the previous
+    /// Cases go in batches of at most `batchSize` (`batchPlan`), each through three steps: opened (`openBatch`: one
+    /// transaction), written as partial files (`writeBatch`: on every core), synced, recorded and renamed into place
+    /// (`recordBatch`: one transaction). The steps are pipelined: while one batch is written, the next is opened and the previous
     /// one recorded, on a queue of their own, in order. A crash leaves no half package and no case marked archived
     /// without one (a package written but not recorded is rewritten, identically numbered, next time). One export
     /// at a time per store (a lock file beside it).
@@ -50,7 +50,7 @@ extension Store {
     ///   - extraRecipients: further age recipients (several archive keys are allowed).
     ///   - now: the time.
     ///   - batchSize: cases per batch.
-    ///   - progress: called for each package once its batch is written and synced, with the count so far and the
+    ///   - progress: called for each package once its batch is synced and recorded, with the count so far and the
     ///     total.
     /// - Returns: the packages written.
     /// - Throws: `StoreError.notPermitted` / `.noKey`; `.busy` when another export runs; `ArchiveError` for I/O.
@@ -90,15 +90,12 @@ extension Store {
         let run = ExportRun(
             folder: folder, archivist: archivist, box: secret.box, signer: signer, recipients: recipients,
             origin: origin, now: now)
-        let size = max(batchSize, 1)
-        let batches = stride(from: 0, to: pending.count, by: size).map {
-            Array(pending[$0..<min($0 + size, pending.count)])
-        }
+        let batches = Self.batchPlan(count: pending.count, size: batchSize).map { Array(pending[$0]) }
         guard !batches.isEmpty else { return [] }
         // A pipeline of two: the database work (opening a batch, recording one) runs in order on its own queue while
         // this thread and the processors write the packages of the batch in hand. Batch k is written while batch
-        // k + 1 is opened and batch k − 1 recorded; records stay in order, and a batch is recorded only after it
-        // is written and synced.
+        // k + 1 is opened and batch k − 1 synced and recorded; records stay in order, and a batch is recorded only
+        // after it is written and synced.
         let database = DispatchQueue(label: "sealbox.export.database")
         var opening = Pending(on: database) { try self.openBatch(batches[0], run) }
         var recording: Pending<[ExportedPackage]>?
@@ -141,6 +138,25 @@ extension Store {
         return written
     }
 
+    /// How an export cuts `count` cases into batches of at most `size`: a small first one (an eighth), since
+    /// nothing else runs while it is opened, then the rest in batches as even as they can be (no short batch
+    /// left at the end, written while nothing else runs either).
+    static func batchPlan(count: Int, size: Int) -> [Range<Int>] {
+        let size = max(size, 1)
+        guard count > 0 else { return [] }
+        let first = min(count, max(1, size / 8))
+        let rest = count - first
+        let batches = (rest + size - 1) / size
+        var plan = [0..<first]
+        var start = first
+        for k in 0..<batches {
+            let end = start + rest / batches + (k < rest % batches ? 1 : 0)
+            plan.append(start..<end)
+            start = end
+        }
+        return plan
+    }
+
     /// What an export keeps for all its batches: where packages go, who exports, the archive's secret box key,
     /// the signer, the age recipients, the log origin and the time.
     struct ExportRun: @unchecked Sendable {
@@ -168,7 +184,8 @@ extension Store {
         var certificate: [UInt8]
     }
 
-    /// A batch written and synced as partial files, with each case's archived document sealed, not yet recorded.
+    /// A batch written as partial files (not yet synced), with each case's archived document sealed, not yet
+    /// recorded.
     struct WrittenBatch: Sendable {
         var opened: [OpenedCase]
         var packages: [ExportedPackage]
@@ -236,12 +253,12 @@ extension Store {
         }
     }
 
-    /// Writes an opened batch as synced partial files.
+    /// Writes an opened batch as partial files, not yet synced (`recordBatch` syncs them).
     ///
-    /// The payloads in parallel (no package's payload depends on another), then in order the tag files that chain
-    /// each package to the one before (small and quick), then in parallel each package's tags written and its
-    /// case's archived document sealed; last, every file synced, many at once. On failure no partial file of the
-    /// batch stays behind.
+    /// The payloads in parallel (no package's payload depends on another), then in order the unsigned tag files that
+    /// chain each package to the one before (small and quick), then in parallel each package's tag manifest signed,
+    /// its tags written and its case's archived document sealed. On failure no partial file of the batch stays
+    /// behind.
     func writeBatch(_ batch: OpenedBatch, after sequence: Int, previous: String, _ run: ExportRun) throws
         -> WrittenBatch
     {
@@ -259,21 +276,20 @@ extension Store {
                 FileStreams.startWriteback(path: temporaries[i])
                 return Unchecked(bag)
             }
-            var tags: [(files: [(String, [UInt8])], digest: String)] = []
+            var tags: [BagWriter.TagFiles] = []
             var packages: [ExportedPackage] = []
             var previous = previous
             for (i, bag) in bags.enumerated() {
                 let number = opened[i].letterCase.number
                 let position = sequence + 1 + i
-                let tag = try bag.value.tagFiles(
+                let tag = bag.value.tagFiles(
                     info: [
                         ("Source-Organization", "Mayor's Mailbox office (Sealbox)"),
                         ("External-Identifier", number.description),
                         ("Bag-Group-Identifier", run.origin), ("Sealbox-Sequence", "\(position)"),
                         ("Sealbox-Previous-Package", previous),
                     ],
-                    baggingDate: "\(policies.localDate(run.now))", signer: run.signer,
-                    trustedComment: "Sealbox-Sequence: \(position) \(number)")
+                    baggingDate: "\(policies.localDate(run.now))")
                 previous = tag.digest
                 tags.append(tag)
                 packages.append(
@@ -281,14 +297,14 @@ extension Store {
             }
             let (finished, chained) = (tags, packages)
             let archived = try Parallel.map(bags.count) { i in
-                try bags[i].value.finish(writing: finished[i], sync: false)
                 let p = chained[i]
+                try bags[i].value.finish(
+                    writing: finished[i], signer: run.signer,
+                    trustedComment: "Sealbox-Sequence: \(p.sequence) \(p.caseNumber)", sync: false)
                 return try prepare(
                     .archive(package: "\(p.sequence):\(p.tagDigest.prefix(16))"), to: opened[i].letterCase,
                     key: opened[i].key, by: run.archivist, at: run.now)
             }
-            // Durable: every partial file synced, many at once (the file system commits several in one go).
-            try FileStreams.sync(paths: temporaries)
             return WrittenBatch(opened: opened, packages: packages, temporaries: temporaries, archived: archived)
         } catch {
             Self.removePartials(temporaries)
@@ -296,7 +312,7 @@ extension Store {
         }
     }
 
-    /// Records a written batch in one transaction, then renames its files into place.
+    /// Syncs a written batch, records it in one transaction, then renames its files into place.
     ///
     /// Each case is archived only if its document is still the one exported (nothing else may change a closed case
     /// meanwhile). A failure before the commit removes the batch's partial files; a crash after it leaves recorded,
@@ -305,6 +321,9 @@ extension Store {
     /// - Returns: the packages recorded.
     func recordBatch(_ batch: WrittenBatch, _ run: ExportRun) throws -> [ExportedPackage] {
         do {
+            // Durable before recorded: every partial file synced, many at once (the file system commits several in
+            // one go). Here, on the database queue, the wait for the disk overlaps the writing of the next batch.
+            try FileStreams.sync(paths: batch.temporaries)
             try write { db in
                 for (i, p) in batch.packages.enumerated() {
                     guard

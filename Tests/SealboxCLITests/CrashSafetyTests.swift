@@ -150,8 +150,8 @@ struct CrashSafetyTests {
         for _ in 0..<Self.trials {
             try closedCases(12)
             let (killed, _) = try Self.runAndKill(
-                // Batches of 4: three per run, so a kill also lands while one batch is written, the next opened
-                // and the previous recorded (the export's pipeline).
+                // Batches of at most 4 (one case first, then fours): four or more per run, so a kill also lands
+                // while one batch is written, the next opened and the previous synced and recorded (the pipeline).
                 ["archive", "export", "--out", out.path, "--as", "archivist", "--batch-size", "4"], dir: dir,
                 clock: clock)
             if killed { killedCount += 1 }

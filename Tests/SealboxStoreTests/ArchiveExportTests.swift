@@ -270,6 +270,22 @@ struct ArchiveTamperTests {
         #expect(try f.store.list(status: .closed, by: f.user("auditor").actor).map(\.number) == [m])
     }
 
+    /// The export's batches cover every case once, in order, none over the size: a small first one, then the rest
+    /// as even as can be.
+    @Test func batchesCoverEveryCaseOnceAndStartSmall() {
+        for (count, size) in [(0, 64), (1, 64), (7, 2), (8, 64), (200, 64), (201, 64), (1000, 1), (12, 4), (5, 1000)] {
+            let plan = Store.batchPlan(count: count, size: size)
+            #expect(plan.flatMap { Array($0) } == Array(0..<count), "\(count) in \(size)")
+            #expect(plan.allSatisfy { !$0.isEmpty && $0.count <= max(size, 1) })
+            if plan.count > 2 {
+                let rest = plan.dropFirst().map(\.count)
+                #expect((rest.max() ?? 0) - (rest.min() ?? 0) <= 1, "\(rest)")
+            }
+        }
+        #expect(Store.batchPlan(count: 200, size: 64).map(\.count) == [8, 64, 64, 64])
+        #expect(Store.batchPlan(count: 200, size: 0).count == 200)
+    }
+
     /// Batches pipelined (one written while the next is opened and the previous recorded) still make one chain in
     /// case order, every case archived once, progress counted one by one; a later export continues the chain.
     @Test func pipelinedBatchesMakeOneChain() throws {
