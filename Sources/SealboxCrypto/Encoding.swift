@@ -4,14 +4,21 @@ internal import CSodium
 public enum Hex {
     /// Encodes bytes as lowercase hex.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0f)])
+        let fast = bytes.withContiguousStorageIfAvailable { encode(UnsafeRawBufferPointer($0)) }
+        return fast ?? Array(bytes).withUnsafeBytes { encode($0) }
+    }
+
+    /// Encodes bytes in place as lowercase hex: no table or intermediate array allocated (digests are hexed many
+    /// times a package).
+    static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (i, b) in bytes.enumerated() {
+                let (high, low) = (b >> 4, b & 0x0f)
+                out[2 * i] = high < 10 ? 0x30 + high : 0x57 + high
+                out[2 * i + 1] = low < 10 ? 0x30 + low : 0x57 + low
+            }
+            return bytes.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes hex (either case); `nil` when malformed.

@@ -89,7 +89,7 @@ extension Store {
         }
         let run = ExportRun(
             folder: folder, archivist: archivist, box: secret.box, signer: signer, recipients: recipients,
-            origin: origin, now: now)
+            origin: origin, now: now, sealKeys: SealKeyCache(self))
         let batches = Self.batchPlan(count: pending.count, size: batchSize).map { Array(pending[$0]) }
         guard !batches.isEmpty else { return [] }
         // A pipeline of two: the database work (opening a batch, recording one) runs in order on its own queue while
@@ -170,6 +170,26 @@ extension Store {
         let now: Timestamp
         /// The export's one log prover, grown batch by batch; touched only by `openBatch`, on the serial queue.
         let provers = ProverBox()
+        /// The departments' seal public keys, each looked up once.
+        let sealKeys: SealKeyCache
+    }
+
+    /// The departments' seal public keys as an export needs them: each read from the store once, then shared by the
+    /// packages written in parallel.
+    final class SealKeyCache: Sendable {
+        private let store: Store
+        private let keys = Mutex<[DepartmentID: SigningPublicKey]>([:])
+
+        init(_ store: Store) { self.store = store }
+
+        /// The seal public key of `department`.
+        /// - Throws: `StoreError.notFound` when the department has none.
+        func key(_ department: DepartmentID) throws -> SigningPublicKey {
+            if let known = keys.withLock({ $0[department] }) { return known }
+            let key = try store.sealPublicKey(department)
+            keys.withLock { $0[department] = key }
+            return key
+        }
     }
 
     /// Holds the export's log prover between batches.
@@ -269,9 +289,7 @@ extension Store {
         let temporaries = names.map { "\(run.folder)/.\($0).partial" }
         do {
             let bags = try Parallel.map(opened.count) { i in
-                let bag = try writePayload(
-                    opened[i], certificate: batch.certificate, to: temporaries[i], recipients: run.recipients,
-                    now: run.now)
+                let bag = try writePayload(opened[i], certificate: batch.certificate, to: temporaries[i], run)
                 // The disk starts on the payload while the processors go on with the next packages.
                 FileStreams.startWriteback(path: temporaries[i])
                 return Unchecked(bag)
@@ -440,10 +458,10 @@ extension Store {
 
     /// Writes a package's payload files (metadata, sealed case files, attachments, history, log proof) into a new
     /// bag at `path`; the caller finishes it with the tag files.
-    func writePayload(
-        _ opened: OpenedCase, certificate: [UInt8], to path: String, recipients: [AgeRecipient], now: Timestamp
-    ) throws -> BagWriter {
+    func writePayload(_ opened: OpenedCase, certificate: [UInt8], to path: String, _ run: ExportRun) throws -> BagWriter
+    {
         let (c, history, proof) = (opened.letterCase, opened.history, opened.proof)
+        let (recipients, now, sealKeys) = (run.recipients, run.now, run.sealKeys)
         let bag = try BagWriter(path: path, bagName: c.number.description, modificationTime: Int(now.secondsSinceEpoch))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
@@ -476,7 +494,7 @@ extension Store {
             "feedback.json.age",
             SealedFeedback(
                 feedback: c.feedback, contributions: c.contributions, reviews: c.reviews,
-                sealVerified: (try? verifySeal(of: c)) ?? false))
+                sealVerified: (try? verifySeal(of: c, keys: sealKeys.key)) ?? false))
         struct Closing: Encodable {
             var reply: Reply?
             var satisfaction: Satisfaction?

@@ -162,12 +162,18 @@ extension Store {
 
     /// Verifies the 公章 on a case's feedback against the department's seal public key.
     public func verifySeal(of c: LetterCase) throws -> Bool {
+        try verifySeal(of: c, keys: sealPublicKey)
+    }
+
+    /// Verifies the 公章 with the seal public key `keys` gives for the sealing department (an export looks each
+    /// department up once, not once a case).
+    func verifySeal(of c: LetterCase, keys: (DepartmentID) throws -> SigningPublicKey) throws -> Bool {
         guard let feedback = c.feedback, let seal = feedback.seal, let signature = Base64.decode(seal.signature) else {
             return false
         }
         let digest = try Self.feedbackDigest(feedback, number: c.number)
-        let key = try sealPublicKey(seal.department)
-        return Hex.encode(digest) == seal.digest && key.isValidSignature(signature, for: digest)
+        guard Hex.encode(digest) == seal.digest else { return false }
+        return try keys(seal.department).isValidSignature(signature, for: digest)
     }
 
     // MARK: - Reading

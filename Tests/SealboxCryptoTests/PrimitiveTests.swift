@@ -327,6 +327,12 @@ struct EncodingTests {
         #expect(Hex.decode(utf8: Array("00Ff7a".utf8)[...]) == [0x00, 0xff, 0x7a])
         #expect(Hex.decode(utf8: Array("xx00ff".utf8)[2...]) == [0x00, 0xff])
         #expect(Hex.decode(utf8: Array("0g".utf8)[...]) == nil)
+        // Every byte value encodes as two lower-case digits, from an array, a slice or any other sequence alike.
+        let all = (0...255).map { UInt8($0) }
+        let expected = all.map { String(format: "%02x", $0) }.joined()
+        #expect(Hex.encode(all) == expected && Hex.encode(all[1...]) == String(expected.dropFirst(2)))
+        #expect(Hex.encode(all.lazy.map { $0 }) == expected && Hex.encode([UInt8]()).isEmpty)
+        #expect(Hex.decode(utf8: Array(expected.utf8)[...]) == all)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sealbox-sync-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
