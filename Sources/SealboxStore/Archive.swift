@@ -92,34 +92,47 @@ extension Store {
             origin: origin, now: now, sealKeys: SealKeyCache(self))
         let batches = Self.batchPlan(count: pending.count, size: batchSize).map { Array(pending[$0]) }
         guard !batches.isEmpty else { return [] }
-        // A pipeline of two: the database work (opening a batch, recording one) runs in order on its own queue while
-        // this thread and the processors write the packages of the batch in hand. Batch k is written while batch
-        // k + 1 is opened and batch k − 1 synced and recorded; records stay in order, and a batch is recorded only
-        // after it is written and synced.
+        // A pipeline: the database work (opening a batch; syncing and recording one) runs in order on a queue of its
+        // own while this thread and the processors write the packages of the batch in hand. Batch k + 2 is queued
+        // for opening ahead of batch k's record, and records are collected as they finish, not waited for, so the
+        // writers wait on neither the disk nor a record. Records stay in order, a batch is recorded only after it
+        // is written and synced, and once one record fails every later one is refused (`RecordChain`).
         let database = DispatchQueue(label: "sealbox.export.database")
-        var opening = Pending(on: database) { try self.openBatch(batches[0], run) }
-        var recording: Pending<[ExportedPackage]>?
+        var openings: [Int: Pending<OpenedBatch>] = [:]
+        func queueOpening(_ j: Int) {
+            guard j < batches.count else { return }
+            openings[j] = Pending(on: database) { try self.openBatch(batches[j], run) }
+        }
+        queueOpening(0)
+        queueOpening(1)
+        let chain = RecordChain()
+        var recordings: [Pending<[ExportedPackage]>] = []
         var written: [ExportedPackage] = []
         var failure: (any Error)?
         var unrecorded: WrittenBatch?
-        func collect(_ recorded: [ExportedPackage]) {
-            written += recorded
-            for done in (written.count - recorded.count + 1)...written.count { progress(done, pending.count) }
+        func collect(waiting: Bool) throws {
+            while let first = recordings.first, waiting || first.isFinished {
+                recordings.removeFirst()
+                let recorded = try first.wait()
+                written += recorded
+                for done in (written.count - recorded.count + 1)...written.count { progress(done, pending.count) }
+            }
         }
         for k in batches.indices {
             do {
-                let opened = try opening.wait()
-                if k + 1 < batches.count {
-                    opening = Pending(on: database) { try self.openBatch(batches[k + 1], run) }
+                guard let opening = openings.removeValue(forKey: k) else {
+                    throw StoreError(.database, "batch \(k) of the export was never opened")
                 }
-                let batch = try writeBatch(opened, after: sequence, previous: previous, run)
+                let batch = try writeBatch(try opening.wait(), after: sequence, previous: previous, run)
                 unrecorded = batch
                 (sequence, previous) = (
                     batch.packages.last?.sequence ?? sequence, batch.packages.last?.tagDigest ?? previous
                 )
-                if let recorded = try recording?.wait() { collect(recorded) }
-                recording = Pending(on: database) { try self.recordBatch(batch, run) }
+                queueOpening(k + 2)
+                recordings.append(
+                    Pending(on: database) { try chain.record(batch.temporaries) { try self.recordBatch(batch, run) } })
                 unrecorded = nil
+                try collect(waiting: false)
             } catch {
                 failure = error
                 break
@@ -127,13 +140,14 @@ extension Store {
         }
         // Nothing runs on after this returns: every queued opening and recording is waited for, and a batch
         // written but never queued for its record leaves no partial file.
-        if failure != nil { _ = try? opening.wait() }
+        for opening in openings.values { _ = try? opening.wait() }
         Self.removePartials(unrecorded?.temporaries ?? [])
         do {
-            if let recorded = try recording?.wait() { collect(recorded) }
+            try collect(waiting: true)
         } catch {
             failure = failure ?? error
         }
+        for refused in recordings { _ = try? refused.wait() }
         if let failure { throw failure }
         return written
     }
@@ -570,6 +584,28 @@ extension Store {
     }
 }
 
+/// The order of an export's records: once one fails, every later one is refused and its partial files removed, so
+/// that nothing is recorded after a gap in the chain. (Records run on one serial queue; the lock is for the
+/// compiler's sake.)
+final class RecordChain: Sendable {
+    private let broken = Mutex(false)
+
+    /// Runs `record` unless an earlier record failed; marks the chain broken if this one fails.
+    /// - Throws: `StoreError.busy` when an earlier batch was not recorded; whatever `record` throws.
+    func record<T>(_ temporaries: [String], _ record: () throws -> T) throws -> T {
+        guard !broken.withLock({ $0 }) else {
+            Store.removePartials(temporaries)
+            throw StoreError(.busy, "an earlier batch of this export was not recorded; run the export again")
+        }
+        do {
+            return try record()
+        } catch {
+            broken.withLock { $0 = true }
+            throw error
+        }
+    }
+}
+
 /// Work started on a queue now, its result claimed later (one claimer).
 final class Pending<T: Sendable>: @unchecked Sendable {
     // Unchecked: `result` is written once on the queue before `group.leave()` and read only after `group.wait()`.
@@ -583,6 +619,9 @@ final class Pending<T: Sendable>: @unchecked Sendable {
             self.group.leave()
         }
     }
+
+    /// Whether the work is done (its result can be claimed without waiting).
+    var isFinished: Bool { group.wait(timeout: .now()) == .success }
 
     /// Waits for the work and returns its result or throws its error.
     func wait() throws -> T {

@@ -286,6 +286,30 @@ struct ArchiveTamperTests {
         #expect(Store.batchPlan(count: 200, size: 0).count == 200)
     }
 
+    /// Records are queued without waiting for the one before: once one fails, every later one is refused and its
+    /// partial files removed, so nothing is recorded after a gap in the chain.
+    @Test func aFailedRecordRefusesEveryLaterOne() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sealbox-chain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let partials = (0..<3).map { folder.appendingPathComponent(".\($0).tar.partial").path }
+        for path in partials { try FileStreams.writeFile(path, [1]) }
+        let chain = RecordChain()
+        #expect(try chain.record([partials[0]]) { 1 } == 1)
+        #expect(throws: StoreError.self) {
+            try chain.record([partials[1]]) { () -> Int in throw StoreError(.busy, "changed during the export") }
+        }
+        var ran = false
+        let refused = try #require(throws: StoreError.self) {
+            try chain.record([partials[2]]) { () -> Int in
+                ran = true
+                return 3
+            }
+        }
+        #expect(!ran && refused.message.contains("earlier batch"))
+        #expect(FileStreams.exists(partials[0]) && !FileStreams.exists(partials[2]))
+    }
+
     /// Batches pipelined (one written while the next is opened and the previous recorded) still make one chain in
     /// case order, every case archived once, progress counted one by one; a later export continues the chain.
     @Test func pipelinedBatchesMakeOneChain() throws {
