@@ -7,8 +7,9 @@ import Testing
 struct AgeInteropTests {
     static let sizes = [0, 1, 65535, 65536, 65537, (1 << 20) + 1]
 
-    @Test(arguments: sizes)
-    func sealboxEncryptsAgeDecrypts(size: Int) throws {
+    /// Runs `body` with the `age` tool, a new identity, its key file and a temporary folder (removed after), for a
+    /// test that decrypts with `age`; a visible note instead where the tool is not installed.
+    static func withAgeDecryption(_ body: (String, AgeIdentity, String, URL) throws -> Void) throws {
         guard let age = TestSupport.tool("age") else {
             print("age interop: the age tool is not installed; skipped (Tools/test installs it)")
             return
@@ -18,36 +19,36 @@ struct AgeInteropTests {
         let identity = AgeIdentity.generate()
         let keyFile = dir.appendingPathComponent("key.txt").path
         try FileStreams.writeSecretFile(keyFile, identity.identityFile())
-        let plain = TestSupport.payload(size, seed: UInt64(size))
-        for armored in [false, true] {
-            let encrypted = dir.appendingPathComponent("f-\(armored).age")
-            try Data(try Age.encrypt(plain, to: [identity.recipient], armored: armored)).write(to: encrypted)
-            let result = try TestSupport.run(age, ["-d", "-i", keyFile, encrypted.path])
-            #expect(result.status == 0, "age -d failed: \(result.stderr)")
-            #expect(Array(result.stdout) == plain)
+        try body(age, identity, keyFile, dir)
+    }
+
+    @Test(arguments: sizes)
+    func sealboxEncryptsAgeDecrypts(size: Int) throws {
+        try Self.withAgeDecryption { age, identity, keyFile, dir in
+            let plain = TestSupport.payload(size, seed: UInt64(size))
+            for armored in [false, true] {
+                let encrypted = dir.appendingPathComponent("f-\(armored).age")
+                try Data(try Age.encrypt(plain, to: [identity.recipient], armored: armored)).write(to: encrypted)
+                let result = try TestSupport.run(age, ["-d", "-i", keyFile, encrypted.path])
+                #expect(result.status == 0, "age -d failed: \(result.stderr)")
+                #expect(Array(result.stdout) == plain)
+            }
         }
     }
 
     /// A stored payload under a header written later (an attachment as the export writes it) opens with `age`.
     @Test func ageOpensAStoredPayloadUnderANewHeader() throws {
-        guard let age = TestSupport.tool("age") else {
-            print("age interop: the age tool is not installed; skipped (Tools/test installs it)")
-            return
-        }
-        let dir = try TestSupport.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let identity = AgeIdentity.generate()
-        let keyFile = dir.appendingPathComponent("key.txt").path
-        try FileStreams.writeSecretFile(keyFile, identity.identityFile())
-        for size in Self.sizes {
-            let plain = TestSupport.payload(size, seed: UInt64(size) + 11)
-            let key = try AgeFileKey.generate()
-            let file = dir.appendingPathComponent("stored-\(size).age")
-            let payload = AgeTests.storedPayload(plain, under: key).flatMap { $0 }
-            try Data(try key.header(to: [identity.recipient]) + payload).write(to: file)
-            let result = try TestSupport.run(age, ["-d", "-i", keyFile, file.path])
-            #expect(result.status == 0, "age -d failed: \(result.stderr)")
-            #expect(Array(result.stdout) == plain)
+        try Self.withAgeDecryption { age, identity, keyFile, dir in
+            for size in Self.sizes {
+                let plain = TestSupport.payload(size, seed: UInt64(size) + 11)
+                let key = try AgeFileKey.generate()
+                let file = dir.appendingPathComponent("stored-\(size).age")
+                let payload = AgeTests.storedPayload(plain, under: key).flatMap { $0 }
+                try Data(try key.header(to: [identity.recipient]) + payload).write(to: file)
+                let result = try TestSupport.run(age, ["-d", "-i", keyFile, file.path])
+                #expect(result.status == 0, "age -d failed: \(result.stderr)")
+                #expect(Array(result.stdout) == plain)
+            }
         }
     }
 
