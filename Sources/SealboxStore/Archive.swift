@@ -531,6 +531,11 @@ extension Store {
         for position in c.letter.attachments.indices {
             try read { db in
                 let stored = try Self.storedAttachment(db, position, of: c.number, key: opened.key)
+                // The size in clear must be the one the sealed document recorded.
+                guard stored.byteCount == c.letter.attachments[position].byteCount else {
+                    throw StoreError(
+                        .corrupted, "attachment \(position) of \(c.number) is not the size its case records")
+                }
                 let name = "attachments/\(position).age"
                 if let fileKey = stored.fileKey {
                     let header = try fileKey.header(to: recipients)

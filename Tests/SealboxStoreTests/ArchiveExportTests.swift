@@ -216,8 +216,9 @@ struct ArchiveTamperTests {
     /// Attachments travel into the package in every form the store has kept them.
     ///
     /// As an age payload (v12, given a new header, not encrypted again), in v8 chunks and as a v2 blob (decrypted and
-    /// encrypted anew); each opens with the archive identity to the bytes attached, with `age` too. A stored chunk
-    /// that does not authenticate stops the export: no package, and the case stays closed.
+    /// encrypted anew); each opens with the archive identity to the bytes attached, with `age` too. A size in clear
+    /// that is not the recorded one, or a stored chunk that does not authenticate, stops the export: no package, and
+    /// the case stays closed.
     @Test func attachmentsTravelInEveryStoredFormAndATamperedOneStopsTheExport() throws {
         let f = try StoreFixture()
         let clerk = f.user("clerk")
@@ -254,6 +255,20 @@ struct ArchiveTamperTests {
         let (m, _) = try f.store.register(StoreTests.letter(at: f.now), by: clerk.actor, at: f.now)
         try f.store.attach(current, fileName: "掃描.pdf", mediaType: "application/pdf", to: m, by: clerk, at: f.now)
         try f.runToClosure(m, feedback: "調查", reply: "答覆")
+        func resize(by delta: Int) throws {
+            try f.store.pool.write { db in
+                try db.execute(
+                    sql: "UPDATE case_attachments SET byte_count = byte_count + ? WHERE case_number = ?",
+                    arguments: [delta, m.description])
+            }
+        }
+        // Its size in clear edited: refused before a byte is written.
+        try resize(by: 1)
+        let resized = try #require(throws: StoreError.self) {
+            try f.store.exportArchive(to: out.path, by: f.user("archivist"), at: f.now)
+        }
+        #expect(resized.message.contains("not the size its case records"), "\(resized.message)")
+        try resize(by: -1)
         try f.store.pool.write { db in
             try db.execute(
                 sql: """
