@@ -1,3 +1,4 @@
+import Foundation
 import SealboxCore
 import Testing
 
@@ -107,6 +108,20 @@ struct WorkflowScenarioTests {
         }
         #expect(number.description == "2026-000007")
         #expect(throws: CoreError.self) { try CaseNumber(parsing: "2026-7") }
+    }
+
+    /// Department codes and login names are coded as bare strings (every stored document depends on it), compare
+    /// and print as their strings, and are written as literals.
+    @Test func identifiersAreBareStrings() throws {
+        let departments: [DepartmentID] = ["water", "transport"]
+        let json = try JSONEncoder().encode(departments)
+        #expect(String(decoding: json, as: UTF8.self) == #"["water","transport"]"#)
+        #expect(try JSONDecoder().decode([DepartmentID].self, from: json) == departments)
+        #expect(departments.sorted().map(\.description) == ["transport", "water"])
+        let user: UserID = "clerk.li"
+        #expect(String(decoding: try JSONEncoder().encode(user), as: UTF8.self) == #""clerk.li""#)
+        #expect(try JSONDecoder().decode(UserID.self, from: Data(#""head""#.utf8)) == UserID("head"))
+        #expect("\(user)" == "clerk.li" && UserID("a") < UserID("b"))
     }
 
     /// M4.1.3: answered on the spot, then closed.

@@ -45,38 +45,42 @@ public struct CaseNumber: Hashable, Comparable, Sendable, Codable, CustomStringC
     }
 }
 
-/// A department's short code, for example `transport`.
-public struct DepartmentID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible,
+/// A name that is a plain string underneath (a department code, a login name): coded, compared and printed as that
+/// string, and written as a string literal in code and tests.
+public protocol StringIdentifier: Hashable, Comparable, Sendable, Codable, CustomStringConvertible,
     ExpressibleByStringLiteral
-{
+where StringLiteralType == String {
+    /// The string.
+    var rawValue: String { get }
+    /// Wraps a string.
+    init(_ rawValue: String)
+}
+
+extension StringIdentifier {
+    public init(stringLiteral value: String) { self.init(value) }
+    public init(from decoder: any Decoder) throws { self.init(try decoder.singleValueContainer().decode(String.self)) }
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { rawValue }
+}
+
+/// A department's short code, for example `transport`.
+public struct DepartmentID: StringIdentifier {
     /// The code.
     public let rawValue: String
     /// Wraps a code.
     public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-    public static func < (lhs: DepartmentID, rhs: DepartmentID) -> Bool { lhs.rawValue < rhs.rawValue }
-    public var description: String { rawValue }
 }
 
 /// A user's login name, for example `clerk.li` (staff names are not the citizen's personal data).
-public struct UserID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+public struct UserID: StringIdentifier {
     /// The login name.
     public let rawValue: String
     /// Wraps a login name.
     public init(_ rawValue: String) { self.rawValue = rawValue }
-    public init(stringLiteral value: String) { self.rawValue = value }
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-    public static func < (lhs: UserID, rhs: UserID) -> Bool { lhs.rawValue < rhs.rawValue }
-    public var description: String { rawValue }
 }
 
 /// A value that is a citizen's personal data or letter text: the store seals it (DESIGN §1), and it prints as
