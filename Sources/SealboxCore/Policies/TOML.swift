@@ -287,65 +287,74 @@ public struct TOMLTable {
         return entries[key]?.value
     }
 
-    mutating func int(_ key: String, in range: ClosedRange<Int>, default fallback: Int? = nil) throws(CoreError) -> Int
-    {
+    /// The value at `key` made into a `T` by `convert` (given how to refuse it, naming the key), or `fallback` when
+    /// the key is absent; an absent key without a fallback is refused, saying what was expected.
+    mutating func read<T>(
+        _ key: String, default fallback: T?, expecting what: String,
+        _ convert: (TOMLValue, _ fail: (String) -> CoreError) throws(CoreError) -> T
+    ) throws(CoreError) -> T {
         guard let v = value(key) else {
             if let fallback { return fallback }
-            throw missing(key, "an integer in \(range.lowerBound)...\(range.upperBound)")
+            throw missing(key, what)
         }
-        guard case .integer(let i) = v else { throw fail(key, "expected an integer, found a \(v.typeName)") }
-        guard range.contains(i) else { throw fail(key, "\(i) is outside \(range.lowerBound)...\(range.upperBound)") }
-        return i
+        let table = self
+        return try convert(v) { table.fail(key, $0) }
+    }
+
+    mutating func int(_ key: String, in range: ClosedRange<Int>, default fallback: Int? = nil) throws(CoreError) -> Int
+    {
+        let bounds = "\(range.lowerBound)...\(range.upperBound)"
+        return try read(key, default: fallback, expecting: "an integer in \(bounds)") {
+            v, fail throws(CoreError) -> Int in
+            guard case .integer(let i) = v else { throw fail("expected an integer, found a \(v.typeName)") }
+            guard range.contains(i) else { throw fail("\(i) is outside \(bounds)") }
+            return i
+        }
     }
 
     mutating func double(_ key: String, in range: ClosedRange<Double>, default fallback: Double? = nil)
         throws(CoreError)
         -> Double
     {
-        guard let v = value(key) else {
-            if let fallback { return fallback }
-            throw missing(key, "a number in \(range.lowerBound)...\(range.upperBound)")
+        let bounds = "\(range.lowerBound)...\(range.upperBound)"
+        return try read(key, default: fallback, expecting: "a number in \(bounds)") {
+            v, fail throws(CoreError) -> Double in
+            let d: Double
+            switch v {
+            case .float(let f): d = f
+            case .integer(let i): d = Double(i)
+            default: throw fail("expected a number, found a \(v.typeName)")
+            }
+            guard range.contains(d) else { throw fail("\(d) is outside \(bounds)") }
+            return d
         }
-        let d: Double
-        switch v {
-        case .float(let f): d = f
-        case .integer(let i): d = Double(i)
-        default: throw fail(key, "expected a number, found a \(v.typeName)")
-        }
-        guard range.contains(d) else { throw fail(key, "\(d) is outside \(range.lowerBound)...\(range.upperBound)") }
-        return d
     }
 
     mutating func bool(_ key: String, default fallback: Bool? = nil) throws(CoreError) -> Bool {
-        guard let v = value(key) else {
-            if let fallback { return fallback }
-            throw missing(key, "true or false")
+        try read(key, default: fallback, expecting: "true or false") { v, fail throws(CoreError) -> Bool in
+            guard case .boolean(let b) = v else { throw fail("expected true or false, found a \(v.typeName)") }
+            return b
         }
-        guard case .boolean(let b) = v else { throw fail(key, "expected true or false, found a \(v.typeName)") }
-        return b
     }
 
     mutating func string(_ key: String, default fallback: String? = nil) throws(CoreError) -> String {
-        guard let v = value(key) else {
-            if let fallback { return fallback }
-            throw missing(key, "a quoted string")
+        try read(key, default: fallback, expecting: "a quoted string") { v, fail throws(CoreError) -> String in
+            guard case .string(let s) = v else { throw fail("expected a quoted string, found a \(v.typeName)") }
+            return s
         }
-        guard case .string(let s) = v else { throw fail(key, "expected a quoted string, found a \(v.typeName)") }
-        return s
     }
 
     mutating func strings(_ key: String, default fallback: [String]? = nil) throws(CoreError) -> [String] {
-        guard let v = value(key) else {
-            if let fallback { return fallback }
-            throw missing(key, "an array of quoted strings")
+        try read(key, default: fallback, expecting: "an array of quoted strings") {
+            v, fail throws(CoreError) -> [String] in
+            guard case .array(let items) = v else { throw fail("expected an array, found a \(v.typeName)") }
+            var out: [String] = []
+            for item in items {
+                guard case .string(let s) = item else { throw fail("every element must be a quoted string") }
+                out.append(s)
+            }
+            return out
         }
-        guard case .array(let items) = v else { throw fail(key, "expected an array, found a \(v.typeName)") }
-        var out: [String] = []
-        for item in items {
-            guard case .string(let s) = item else { throw fail(key, "every element must be a quoted string") }
-            out.append(s)
-        }
-        return out
     }
 
     /// Refuses any key in this table that was not read: a typo must not silently fall back to a default.
