@@ -74,7 +74,7 @@ struct PolicyTests {
         #expect(error?.message.contains("no cn-YEAR.toml") == true)
     }
 
-    @Test func tomlReaderRefusesWhatItDoesNotSupport() {
+    @Test func tomlReaderRefusesWhatItDoesNotSupport() throws {
         for text in ["[[holiday]]\n", "a = 1\na = 2\n", "a = [1, \n", "a = 'x'\n", "a = \"x\n", "= 1\n", "a b = 1\n"] {
             #expect(throws: CoreError.self, "\(text)") { try TOMLDocument(parsing: text, fileName: "t.toml") }
         }
@@ -82,6 +82,15 @@ struct PolicyTests {
             try TOMLDocument(
                 parsing: "# c\na = [\n  \"x\", # one\n  \"y\",\n]\nb = \"#not a comment\"\n", fileName: "t")
         }
+        // `#`, `=`, `,`, brackets and escaped quotes inside strings are text, not syntax.
+        let document = try TOMLDocument(
+            parsing: #"""
+                "k=v" = "a = \"b\" # c"
+                list = ["x, [y]", "\"#\"", "z"] # a comment
+                """#, fileName: "t")
+        let root = document.tables[""] ?? [:]
+        #expect(root["k=v"]?.value == .string(#"a = "b" # c"#))
+        #expect(root["list"]?.value == .array([.string("x, [y]"), .string(##""#""##), .string("z")]))
     }
 
     @Test func denyByDefaultAndScopes() throws {

@@ -105,11 +105,14 @@ public struct TOMLDocument: Sendable {
             }
     }
 
-    static func stripComment(_ line: String) -> String {
-        var inString = false
-        var escaped = false
-        var out = ""
-        for c in line {
+    /// Follows a scan through basic strings (`"…"` with backslash escapes), character by character, so that
+    /// `#`, `=`, `,` and brackets inside a string are not taken for syntax.
+    struct QuoteTracker {
+        private var inString = false
+        private var escaped = false
+
+        /// Takes the next character: whether it is syntax, outside every string (a quote itself is not).
+        mutating func isSyntax(_ c: Character) -> Bool {
             if inString {
                 if escaped {
                     escaped = false
@@ -118,49 +121,37 @@ public struct TOMLDocument: Sendable {
                 } else if c == "\"" {
                     inString = false
                 }
-            } else if c == "\"" {
-                inString = true
-            } else if c == "#" {
-                break
+                return false
             }
+            if c == "\"" {
+                inString = true
+                return false
+            }
+            return true
+        }
+    }
+
+    static func stripComment(_ line: String) -> String {
+        var quotes = QuoteTracker()
+        var out = ""
+        for c in line {
+            if quotes.isSyntax(c) && c == "#" { break }
             out.append(c)
         }
         return out
     }
 
     static func indexOfEquals(_ line: String) -> String.Index? {
-        var inString = false
-        var i = line.startIndex
-        while i < line.endIndex {
-            let c = line[i]
-            if c == "\"" { inString.toggle() }
-            if c == "=" && !inString { return i }
-            i = line.index(after: i)
-        }
-        return nil
+        var quotes = QuoteTracker()
+        return line.indices.first { quotes.isSyntax(line[$0]) && line[$0] == "=" }
     }
 
     static func bracketsBalanced(_ text: String) -> Bool {
+        var quotes = QuoteTracker()
         var depth = 0
-        var inString = false
-        var escaped = false
-        for c in text {
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if c == "\\" {
-                    escaped = true
-                } else if c == "\"" {
-                    inString = false
-                }
-                continue
-            }
-            switch c {
-            case "\"": inString = true
-            case "[": depth += 1
-            case "]": depth -= 1
-            default: break
-            }
+        for c in text where quotes.isSyntax(c) {
+            if c == "[" { depth += 1 }
+            if c == "]" { depth -= 1 }
         }
         return depth == 0
     }
@@ -204,22 +195,13 @@ public struct TOMLDocument: Sendable {
             let inner = String(t.dropFirst().dropLast())
             var items: [TOMLValue] = []
             var currentItem = ""
-            var inString = false
-            var escaped = false
+            var quotes = QuoteTracker()
             var depth = 0
             for c in inner {
-                if inString {
-                    if escaped {
-                        escaped = false
-                    } else if c == "\\" {
-                        escaped = true
-                    } else if c == "\"" {
-                        inString = false
-                    }
+                guard quotes.isSyntax(c) else {
                     currentItem.append(c)
                     continue
                 }
-                if c == "\"" { inString = true }
                 if c == "[" { depth += 1 }
                 if c == "]" { depth -= 1 }
                 if c == "," && depth == 0 {
