@@ -99,7 +99,9 @@ let package = Package(
             swiftSettings: upcoming),
 
         // MARK: - Tests
-        .testTarget(name: "SealboxCryptoTests", dependencies: ["SealboxCrypto"], swiftSettings: upcoming),
+        .target(name: "SealboxTestSupport", path: "Tests/SealboxTestSupport", swiftSettings: upcoming),
+        .testTarget(
+            name: "SealboxCryptoTests", dependencies: ["SealboxCrypto", "SealboxTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "SealboxCoreTests", dependencies: ["SealboxCore"], swiftSettings: upcoming),
         .testTarget(
             name: "SealboxCLITests",
@@ -110,14 +112,15 @@ let package = Package(
             swiftSettings: upcoming),
         .testTarget(name: "SealboxLogTests", dependencies: ["SealboxLog", "SealboxCrypto"], swiftSettings: upcoming),
         .testTarget(
-            name: "SealboxArchiveTests", dependencies: ["SealboxArchive", "SealboxCrypto"], swiftSettings: upcoming),
+            name: "SealboxArchiveTests", dependencies: ["SealboxArchive", "SealboxCrypto", "SealboxTestSupport"],
+            swiftSettings: upcoming),
         .testTarget(
             name: "SealboxReportTests", dependencies: ["SealboxReport", "SealboxCore", "SealboxStore"],
             swiftSettings: upcoming),
         .testTarget(
             name: "SealboxStoreTests",
             dependencies: [
-                "SealboxStore", "SealboxCore", "SealboxCrypto", "SealboxArchive", "SealboxIntake",
+                "SealboxStore", "SealboxCore", "SealboxCrypto", "SealboxArchive", "SealboxIntake", "SealboxTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: upcoming),

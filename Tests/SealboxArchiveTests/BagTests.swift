@@ -1,42 +1,12 @@
 import Foundation
 import SealboxArchive
 import SealboxCrypto
+import SealboxTestSupport
 import Testing
 
 /// BagIt bags in pax tars: written by Sealbox, checked by `tar`, the `bagit` validator and `minisign`, and by
 /// Sealbox's streaming verifier, which refuses every tampering and every unsafe entry.
 struct BagTests {
-    static func tool(_ name: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let path = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
-
-    @discardableResult
-    static func run(_ tool: String, _ args: [String], in dir: URL) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        let log = dir.appendingPathComponent("tool-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        p.standardOutput = handle
-        p.standardError = handle
-        try p.run()
-        p.waitUntilExit()
-        try handle.close()
-        return (p.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
-    }
-
-    static func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sealbox-bag-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-
     static let big = (0..<((1 << 20) + 1)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
 
     /// Writes a two-file bag; returns its tar path and the signing key.
@@ -61,7 +31,7 @@ struct BagTests {
     }
 
     @Test func aBagVerifiesHereAndWithTheStandardTools() throws {
-        let dir = try Self.folder()
+        let dir = try ExternalTools.temporaryFolder("sealbox-bag")
         defer { try? FileManager.default.removeItem(at: dir) }
         let key = Minisign.SecretKey(key: .generate())
         let (path, digest) = try Self.makeBag(in: dir, signer: key)
@@ -69,35 +39,37 @@ struct BagTests {
         #expect(report.isValid, "\(report.problems)")
         #expect(report.name == "2026-000123" && report.tagManifestDigest == digest)
         #expect(report.info["Payload-Oxum"] == "\(Self.big.count + 24).2")
-        guard let tar = Self.tool("tar") else {
+        guard let tar = ExternalTools.find("tar") else {
             print("bag interop: tar not found; skipped")
             return
         }
-        #expect(try Self.run(tar, ["-xf", path], in: dir).0 == 0)
+        #expect(try ExternalTools.run(tar, ["-xf", path], in: dir).status == 0)
         let bagDir = dir.appendingPathComponent("2026-000123")
-        if let python = Self.tool("python3"), try Self.run(python, ["-c", "import bagit"], in: dir).0 == 0 {
-            let (status, output) = try Self.run(python, ["-m", "bagit", "--validate", bagDir.path], in: dir)
-            #expect(status == 0, "bagit validator: \(output)")
+        if let python = ExternalTools.find("python3"),
+            try ExternalTools.run(python, ["-c", "import bagit"], in: dir).status == 0
+        {
+            let validated = try ExternalTools.run(python, ["-m", "bagit", "--validate", bagDir.path], in: dir)
+            #expect(validated.status == 0, "bagit validator: \(validated.output)")
         } else {
             print("bag interop: the python bagit module is not installed; skipped (Tools/test installs it)")
         }
-        if let minisign = Self.tool("minisign") {
+        if let minisign = ExternalTools.find("minisign") {
             try Array(key.publicKey.fileText.utf8).withUnsafeBytes {
                 try Data($0).write(to: dir.appendingPathComponent("archive.pub"))
             }
-            let (status, output) = try Self.run(
+            let checked = try ExternalTools.run(
                 minisign, ["-V", "-p", "archive.pub", "-m", "2026-000123/tagmanifest-sha512.txt"], in: dir)
-            #expect(status == 0, "minisign: \(output)")
+            #expect(checked.status == 0, "minisign: \(checked.output)")
         }
         // sha512sum agrees with the manifest.
-        if let sha = Self.tool("sha512sum") {
-            let (status, output) = try Self.run(sha, ["-c", "manifest-sha512.txt"], in: bagDir)
-            #expect(status == 0, "sha512sum: \(output)")
+        if let sha = ExternalTools.find("sha512sum") {
+            let summed = try ExternalTools.run(sha, ["-c", "manifest-sha512.txt"], in: bagDir)
+            #expect(summed.status == 0, "sha512sum: \(summed.output)")
         }
     }
 
     @Test func aFlippedByteOrAnotherKeyIsNamed() throws {
-        let dir = try Self.folder()
+        let dir = try ExternalTools.temporaryFolder("sealbox-bag")
         defer { try? FileManager.default.removeItem(at: dir) }
         let key = Minisign.SecretKey(key: .generate())
         let (path, _) = try Self.makeBag(in: dir, signer: key)
@@ -143,7 +115,7 @@ struct BagTests {
     /// RFC 8493 lets other tools write CRLF lines, tabs, upper-case hex and percent-encoded paths: the byte-level
     /// reader takes them, and still names a malformed or doubled line.
     @Test func manifestsFromOtherToolsAreReadAsRFC8493Allows() throws {
-        let dir = try Self.folder()
+        let dir = try ExternalTools.temporaryFolder("sealbox-bag")
         defer { try? FileManager.default.removeItem(at: dir) }
         let key = Minisign.SecretKey(key: .generate())
         let good = try BagVerifier.verify(
@@ -168,7 +140,7 @@ struct BagTests {
     }
 
     @Test func unsafeEntriesAreRefused() throws {
-        let dir = try Self.folder()
+        let dir = try ExternalTools.temporaryFolder("sealbox-bag")
         defer { try? FileManager.default.removeItem(at: dir) }
         for name in ["../evil", "/etc/evil", "bag//x"] {
             let path = dir.appendingPathComponent("bad-\(UUID().uuidString).tar").path
@@ -180,11 +152,11 @@ struct BagTests {
             }
             #expect(error?.code == .unsafeEntry, "\(name)")
         }
-        if let tar = Self.tool("tar") {
+        if let tar = ExternalTools.find("tar") {
             try Data("x".utf8).write(to: dir.appendingPathComponent("target"))
             try FileManager.default.createSymbolicLink(
                 atPath: dir.appendingPathComponent("link").path, withDestinationPath: "target")
-            #expect(try Self.run(tar, ["-cf", "link.tar", "link"], in: dir).0 == 0)
+            #expect(try ExternalTools.run(tar, ["-cf", "link.tar", "link"], in: dir).status == 0)
             let error = #expect(throws: ArchiveError.self) {
                 try TarReader.forEachEntry(ofFile: dir.appendingPathComponent("link.tar").path) { _, _, _ in }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import SealboxTestSupport
 import Testing
 
 @testable import SealboxCrypto
@@ -38,8 +39,8 @@ struct AgeVectorTests {
 
     static func inflate(_ data: Data) throws -> Data {
         let script = "import sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))"
-        let python = try #require(TestSupport.tool("python3"))
-        let result = try TestSupport.run(python, ["-c", script], input: data)
+        let python = try #require(ExternalTools.find("python3"))
+        let result = try ExternalTools.run(python, ["-c", script], input: data)
         guard result.status == 0 else { throw CryptoError(.invalidInput, "zlib: \(result.stderr)") }
         return result.stdout
     }

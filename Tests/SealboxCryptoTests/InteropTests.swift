@@ -1,4 +1,5 @@
 import Foundation
+import SealboxTestSupport
 import Testing
 
 @testable import SealboxCrypto
@@ -10,11 +11,11 @@ struct AgeInteropTests {
     /// Runs `body` with the `age` tool, a new identity, its key file and a temporary folder (removed after), for a
     /// test that decrypts with `age`; a visible note instead where the tool is not installed.
     static func withAgeDecryption(_ body: (String, AgeIdentity, String, URL) throws -> Void) throws {
-        guard let age = TestSupport.tool("age") else {
+        guard let age = ExternalTools.find("age") else {
             print("age interop: the age tool is not installed; skipped (Tools/test installs it)")
             return
         }
-        let dir = try TestSupport.temporaryFolder()
+        let dir = try ExternalTools.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let identity = AgeIdentity.generate()
         let keyFile = dir.appendingPathComponent("key.txt").path
@@ -29,7 +30,7 @@ struct AgeInteropTests {
             for armored in [false, true] {
                 let encrypted = dir.appendingPathComponent("f-\(armored).age")
                 try Data(try Age.encrypt(plain, to: [identity.recipient], armored: armored)).write(to: encrypted)
-                let result = try TestSupport.run(age, ["-d", "-i", keyFile, encrypted.path])
+                let result = try ExternalTools.run(age, ["-d", "-i", keyFile, encrypted.path])
                 #expect(result.status == 0, "age -d failed: \(result.stderr)")
                 #expect(Array(result.stdout) == plain)
             }
@@ -45,7 +46,7 @@ struct AgeInteropTests {
                 let file = dir.appendingPathComponent("stored-\(size).age")
                 let payload = AgeTests.storedPayload(plain, under: key).flatMap { $0 }
                 try Data(try key.header(to: [identity.recipient]) + payload).write(to: file)
-                let result = try TestSupport.run(age, ["-d", "-i", keyFile, file.path])
+                let result = try ExternalTools.run(age, ["-d", "-i", keyFile, file.path])
                 #expect(result.status == 0, "age -d failed: \(result.stderr)")
                 #expect(Array(result.stdout) == plain)
             }
@@ -54,14 +55,14 @@ struct AgeInteropTests {
 
     @Test(arguments: sizes)
     func ageEncryptsSealboxDecrypts(size: Int) throws {
-        guard let age = TestSupport.tool("age") else {
+        guard let age = ExternalTools.find("age") else {
             print("age interop: the age tool is not installed; skipped (Tools/test installs it)")
             return
         }
         let identity = AgeIdentity.generate()
         let plain = TestSupport.payload(size, seed: UInt64(size) + 7)
         for flags in [[String](), ["-a"]] {
-            let result = try TestSupport.run(age, ["-r", identity.recipient.description] + flags, input: Data(plain))
+            let result = try ExternalTools.run(age, ["-r", identity.recipient.description] + flags, input: Data(plain))
             #expect(result.status == 0, "age -r failed: \(result.stderr)")
             #expect(try Age.decrypt(Array(result.stdout), identities: [identity]).testBytes == plain)
             var flipped = Array(result.stdout)
@@ -71,7 +72,7 @@ struct AgeInteropTests {
     }
 
     @Test func fileHelpersStreamAndRemovePartialPlaintext() throws {
-        let dir = try TestSupport.temporaryFolder()
+        let dir = try ExternalTools.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let identity = AgeIdentity.generate()
         let input = dir.appendingPathComponent("in").path
@@ -125,11 +126,11 @@ struct MinisignTests {
 
     @Test(arguments: [0, 1, 65537, (1 << 20) + 1])
     func sealboxSignsMinisignVerifiesAndBack(size: Int) throws {
-        guard let minisign = TestSupport.tool("minisign") else {
+        guard let minisign = ExternalTools.find("minisign") else {
             print("minisign interop: the minisign tool is not installed; skipped (Tools/test installs it)")
             return
         }
-        let dir = try TestSupport.temporaryFolder()
+        let dir = try ExternalTools.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let content = TestSupport.payload(size)
         let file = try write(content, "file", in: dir)
@@ -139,23 +140,23 @@ struct MinisignTests {
         let pub = try write(Array(key.publicKey.fileText.utf8), "sealbox.pub", in: dir)
         let sig = try Minisign.sign(prehash: Minisign.prehashFile(file), with: key, trustedComment: "sealbox \(size)")
         try FileStreams.writeFile(file + ".minisig", Array(sig.fileText.utf8))
-        var result = try TestSupport.run(minisign, ["-V", "-p", pub, "-m", file])
+        var result = try ExternalTools.run(minisign, ["-V", "-p", pub, "-m", file])
         #expect(result.status == 0, "minisign -V refused Sealbox's signature: \(result.stderr)")
         try FileStreams.writeFile(file, content + [0x0a])
-        result = try TestSupport.run(minisign, ["-V", "-p", pub, "-m", file])
+        result = try ExternalTools.run(minisign, ["-V", "-p", pub, "-m", file])
         #expect(result.status != 0)
         try FileStreams.writeFile(file, content)
         let badComment = sig.fileText.replacingOccurrences(of: "sealbox \(size)", with: "sealbox X")
         try FileStreams.writeFile(file + ".minisig", Array(badComment.utf8))
-        result = try TestSupport.run(minisign, ["-V", "-p", pub, "-m", file])
+        result = try ExternalTools.run(minisign, ["-V", "-p", pub, "-m", file])
         #expect(result.status != 0)
 
         // minisign signs (key made with -W); Sealbox verifies; flips are refused.
         let sec = dir.appendingPathComponent("m.key").path
         let mpub = dir.appendingPathComponent("m.pub").path
-        result = try TestSupport.run(minisign, ["-G", "-W", "-s", sec, "-p", mpub])
+        result = try ExternalTools.run(minisign, ["-G", "-W", "-s", sec, "-p", mpub])
         #expect(result.status == 0, "minisign -G failed: \(result.stderr)")
-        result = try TestSupport.run(minisign, ["-S", "-s", sec, "-m", file, "-t", "from minisign"])
+        result = try ExternalTools.run(minisign, ["-S", "-s", sec, "-m", file, "-t", "from minisign"])
         #expect(result.status == 0, "minisign -S failed: \(result.stderr)")
         let theirKey = try Minisign.PublicKey(
             parsing: String(decoding: try FileStreams.readSmallFile(mpub), as: UTF8.self))

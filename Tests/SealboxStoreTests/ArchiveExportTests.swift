@@ -3,6 +3,7 @@ import GRDB
 import SealboxArchive
 import SealboxCore
 import SealboxCrypto
+import SealboxTestSupport
 import Testing
 
 @testable import SealboxStore
@@ -47,49 +48,22 @@ struct ArchiveExportTests {
             for canary in StoreTests.canaries { #expect(bytes.range(of: Data(canary.utf8)) == nil, "\(canary)") }
         }
         // The standard tools: tar unpacks, age opens the letter with the archive key.
-        if let tar = BagToolSupport.tool("tar"), let age = BagToolSupport.tool("age") {
-            #expect(try BagToolSupport.run(tar, ["-xf", paths[0]], in: out).0 == 0)
+        if let tar = ExternalTools.find("tar"), let age = ExternalTools.find("age") {
+            #expect(try ExternalTools.run(tar, ["-xf", paths[0]], in: out).status == 0)
             let identity = try f.store.pool.read { db in
                 try Store.openGroupSecret(db, "archive", for: f.user("archivist"))
             }
             let keyFile = out.appendingPathComponent("archive-identity.txt").path
             try FileStreams.writeSecretFile(keyFile, AgeIdentity(identity.box).identityFile())
             let letter = out.appendingPathComponent("\(numbers[0])/data/letter.json.age").path
-            let (status, text) = try BagToolSupport.run(age, ["-d", "-i", keyFile, letter], in: out)
-            #expect(status == 0 && text.contains("歐陽明珠"), "age: \(status)")
+            let opened = try ExternalTools.run(age, ["-d", "-i", keyFile, letter], in: out)
+            #expect(opened.status == 0 && opened.output.contains("歐陽明珠"), "age: \(opened.status)")
         }
         // Tampering with the chain: a missing middle package, a package given twice.
         let gap = try ArchiveChain.verify([paths[0], paths[2]], trusting: signer)
         #expect(gap[1].problems.contains { $0.contains("missing before this one") })
         let twice = try ArchiveChain.verify([paths[0], paths[1], paths[1]], trusting: signer)
         #expect(twice.contains { $0.problems.contains { $0.contains("appears twice") } })
-    }
-}
-
-/// Running the standard tools from the store tests.
-enum BagToolSupport {
-    static func tool(_ name: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            let path = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
-
-    static func run(_ tool: String, _ args: [String], in dir: URL) throws -> (Int32, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        p.currentDirectoryURL = dir
-        let log = dir.appendingPathComponent("tool-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: log)
-        p.standardOutput = handle
-        p.standardError = handle
-        try p.run()
-        p.waitUntilExit()
-        try handle.close()
-        return (p.terminationStatus, (try? String(contentsOf: log, encoding: .utf8)) ?? "")
     }
 }
 
@@ -242,13 +216,13 @@ struct ArchiveTamperTests {
             let file = opened.appendingPathComponent("\(n)/attachments/\(position)").path
             #expect(try FileStreams.readSmallFile(file) == bytes, "attachment \(position)")
         }
-        if let tar = BagToolSupport.tool("tar"), let age = BagToolSupport.tool("age") {
-            #expect(try BagToolSupport.run(tar, ["-xf", path], in: out).0 == 0)
+        if let tar = ExternalTools.find("tar"), let age = ExternalTools.find("age") {
+            #expect(try ExternalTools.run(tar, ["-xf", path], in: out).status == 0)
             let keyFile = out.appendingPathComponent("archive-identity.txt").path
             try FileStreams.writeSecretFile(keyFile, identity.identityFile())
             let stored = out.appendingPathComponent("\(n)/data/attachments/0.age").path
             let decrypted = out.appendingPathComponent("attachment-0").path
-            #expect(try BagToolSupport.run(age, ["-d", "-i", keyFile, "-o", decrypted, stored], in: out).0 == 0)
+            #expect(try ExternalTools.run(age, ["-d", "-i", keyFile, "-o", decrypted, stored], in: out).status == 0)
             #expect(try FileStreams.readSmallFile(decrypted) == current)
         }
         // A flipped byte in a stored chunk of the next case: the export refuses it and leaves nothing behind.
