@@ -67,8 +67,10 @@ public final class BagWriter {
     /// A bag's tag files before signing: all a chain of packages needs in order (each names the previous one's
     /// digest); the signature, which nothing later depends on, is made when the bag is finished.
     public struct TagFiles: Sendable {
-        /// `bagit.txt`, `bag-info.txt`, `manifest-sha512.txt`, then `tagmanifest-sha512.txt`.
+        /// `bagit.txt`, `bag-info.txt` and `manifest-sha512.txt`.
         public var files: [(String, [UInt8])]
+        /// `tagmanifest-sha512.txt`: the digests of those files, which the signature covers.
+        public var tagManifest: [UInt8]
         /// The SHA-512 (hex) of the tag manifest: the package's identity in the chain.
         public var digest: String
     }
@@ -82,13 +84,12 @@ public final class BagWriter {
         infoLines.append(("Payload-Oxum", "\(octets).\(manifest.count)"))
         let bagInfo = Array(infoLines.map { "\($0.0): \($0.1)\n" }.joined().utf8)
         let manifestText = Array(manifest.map { "\($0.digest)  \(Self.encodePath($0.path))\n" }.joined().utf8)
-        var tags: [(String, [UInt8])] = [
+        let tags: [(String, [UInt8])] = [
             ("bagit.txt", bagit), ("bag-info.txt", bagInfo), ("manifest-sha512.txt", manifestText),
         ]
         let tagManifest = Array(
             tags.map { "\(Hex.encode(SHA512.hash($0.1)))  \($0.0)\n" }.joined().utf8)
-        tags.append(("tagmanifest-sha512.txt", tagManifest))
-        return TagFiles(files: tags, digest: Hex.encode(SHA512.hash(tagManifest)))
+        return TagFiles(files: tags, tagManifest: tagManifest, digest: Hex.encode(SHA512.hash(tagManifest)))
     }
 
     /// Signs the tag manifest of `tags` (from `tagFiles`), writes the tag files and the signature, and closes the
@@ -97,13 +98,12 @@ public final class BagWriter {
     public func finish(
         writing tags: TagFiles, signer: Minisign.SecretKey, trustedComment: String, sync: Bool = true
     ) throws {
-        guard let (_, tagManifest) = tags.files.last, tags.files.last?.0 == "tagmanifest-sha512.txt" else {
-            throw ArchiveError(.io, "the tag files end without their tag manifest")
-        }
-        let signature = try Minisign.sign(tagManifest, with: signer, trustedComment: trustedComment)
-        for (file, bytes) in tags.files + [("tagmanifest-sha512.txt.minisig", Array(signature.fileText.utf8))] {
-            try tar.add("\(name)/\(file)", bytes: bytes)
-        }
+        let signature = try Minisign.sign(tags.tagManifest, with: signer, trustedComment: trustedComment)
+        let signed = [
+            ("tagmanifest-sha512.txt", tags.tagManifest),
+            ("tagmanifest-sha512.txt.minisig", Array(signature.fileText.utf8)),
+        ]
+        for (file, bytes) in tags.files + signed { try tar.add("\(name)/\(file)", bytes: bytes) }
         try tar.close(sync: sync)
     }
 }

@@ -40,8 +40,8 @@ extension Store {
     ///
     /// Cases go in batches of at most `batchSize` (`batchPlan`), each through three steps: opened (`openBatch`: one
     /// transaction), written as partial files (`writeBatch`: on every core), synced, recorded and renamed into place
-    /// (`recordBatch`: one transaction). The steps are pipelined: while one batch is written, the next is opened and the previous
-    /// one recorded, on a queue of their own, in order. A crash leaves no half package and no case marked archived
+    /// (`recordBatch`: one transaction). The steps are pipelined: while one batch is written, the next is opened and
+    /// earlier ones synced and recorded, on a queue of their own, in order. A crash leaves no half package and no case marked archived
     /// without one (a package written but not recorded is rewritten, identically numbered, next time). One export
     /// at a time per store (a lock file beside it).
     /// - Parameters:
