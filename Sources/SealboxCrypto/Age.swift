@@ -148,15 +148,21 @@ public struct AgeFileKey: Sendable {
         }
     }
 
+    /// Whether `count` plaintext bytes are a size age allows for chunk `index`: a whole chunk before the last; the
+    /// last no longer, and empty only when it is the only one.
+    static func isChunkSize(_ count: Int, index: UInt64, last: Bool) -> Bool {
+        last ? (0...chunkSize).contains(count) && (count > 0 || index == 0) : count == chunkSize
+    }
+
     /// Opens stored chunk `index` (ciphertext and tag) into `output`.
     /// - Returns: the plaintext bytes written.
-    /// - Throws: `CryptoError.agePayload` when it does not authenticate as chunk `index` with that last-ness, or
-    ///   does not fit.
+    /// - Throws: `CryptoError.agePayload` when it does not authenticate as chunk `index` with that last-ness, is not
+    ///   a size age allows there, or does not fit.
     public func openChunk(
         _ sealed: UnsafeRawBufferPointer, index: UInt64, last: Bool, into output: UnsafeMutableRawBufferPointer
     ) throws(CryptoError) -> Int {
         let count = sealed.count - Self.tagCount
-        guard count >= 0, count <= Self.chunkSize, count <= output.count else {
+        guard Self.isChunkSize(count, index: index, last: last), count <= output.count else {
             throw CryptoError(.agePayload, "age payload: chunk \(index) has a wrong size")
         }
         let ok = Age.streamNonce(counter: index, last: last).withUnsafeBytes { n in
@@ -168,10 +174,11 @@ public struct AgeFileKey: Sendable {
         return count
     }
 
-    /// Whether stored chunk `index` (ciphertext and tag) authenticates with that last-ness, without decrypting it.
+    /// Whether stored chunk `index` (ciphertext and tag) authenticates with that last-ness and is a size age allows
+    /// there, without decrypting it.
     public func verifyChunk(_ sealed: UnsafeRawBufferPointer, index: UInt64, last: Bool) -> Bool {
         let count = sealed.count - Self.tagCount
-        guard count >= 0, count <= Self.chunkSize else { return false }
+        guard Self.isChunkSize(count, index: index, last: last) else { return false }
         return Age.streamNonce(counter: index, last: last).withUnsafeBytes { n in
             payloadKey.withUnsafeBytes { ChaCha20Poly1305IETF.verify(sealed, count: count, nonce: n, key: $0) }
         }

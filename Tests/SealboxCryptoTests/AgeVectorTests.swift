@@ -161,6 +161,18 @@ struct AgeTests {
             flipped[position] ^= 0x20
             #expect(!flipped.withUnsafeBytes { key.verifyChunk($0, index: 0, last: chunks.count == 1) })
         }
+        // Sizes age does not allow, though their tags are good: a short chunk before the last, an empty last one
+        // after data.
+        for (count, index, last) in [(100, UInt64(0), false), (0, UInt64(1), true)] {
+            var odd = [UInt8](repeating: 7, count: count + AgeFileKey.tagCount)
+            odd.withUnsafeMutableBytes { key.sealChunk($0, count: count, index: index, last: last) }
+            #expect(!odd.withUnsafeBytes { key.verifyChunk($0, index: index, last: last) })
+            #expect(throws: CryptoError.self) {
+                try odd.withUnsafeBytes { c in
+                    try out.withUnsafeMutableBytes { try key.openChunk(c, index: index, last: last, into: $0) }
+                }
+            }
+        }
         #expect(throws: CryptoError.self) { try AgeFileKey(encoded: SecureBytes(count: 31)) }
         #expect(throws: CryptoError.self) { try key.header(to: []) }
     }
