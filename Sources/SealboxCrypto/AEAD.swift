@@ -109,7 +109,8 @@ enum ChaCha20Poly1305IETF {
     }
 
     /// Decrypts `count` ciphertext bytes followed by their tag from `sealed` into `output`, which holds at least
-    /// `count` bytes; `false` (and nothing written) when the tag fails.
+    /// `count` bytes; `false` when the tag fails (the tag is checked first: no plaintext is written, libsodium
+    /// zeroes the output).
     static func open(
         _ sealed: UnsafeRawBufferPointer, count: Int, into output: UnsafeMutableRawBufferPointer,
         nonce: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer
