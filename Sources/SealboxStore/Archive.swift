@@ -546,7 +546,7 @@ extension Store {
                 } else {
                     let encryptor = try AgeEncryptor(recipients: recipients)
                     try bag.addPayload(name, size: encryptor.encryptedCount(plaintextCount: stored.byteCount)) { emit in
-                        try Self.forEachAttachmentChunk(db, position, of: c.number, key: opened.key) { chunk in
+                        try Self.forEachAttachmentChunk(db, stored, position, of: c.number, key: opened.key) { chunk in
                             try encryptor.update(chunk, output: emit)
                         }
                         try encryptor.finish(output: emit)

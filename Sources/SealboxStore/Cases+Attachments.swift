@@ -173,15 +173,15 @@ extension Store {
         }
     }
 
-    /// Streams an attachment's plaintext, chunk by chunk, to `body` (one guarded 64 KiB buffer, reused).
+    /// Streams the plaintext of an attachment, as `storedAttachment` read it, chunk by chunk, to `body` (one guarded
+    /// 64 KiB buffer, reused).
     ///
     /// No policy check and no read event: callers do both. A missing, reordered, moved or cut-off chunk fails.
-    /// - Throws: `StoreError.notFound`, `.corrupted`; `CryptoError` when a chunk does not authenticate.
+    /// - Throws: `StoreError.corrupted`; `CryptoError` when a v8 chunk or a v2 blob does not authenticate.
     static func forEachAttachmentChunk(
-        _ db: Database, _ position: Int, of number: CaseNumber, key: SymmetricKey,
+        _ db: Database, _ stored: StoredAttachment, _ position: Int, of number: CaseNumber, key: SymmetricKey,
         _ body: (UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        let stored = try storedAttachment(db, position, of: number, key: key)
         guard let chunks = stored.chunks else {
             // Stored before v8: one sealed blob.
             let bytes = try XChaCha20Poly1305.open(
@@ -253,14 +253,11 @@ extension Store {
         -> SecureBytes
     {
         let (key, _) = try openCaseKey(db, number, for: user)
-        guard
-            let size = try Int.fetchOne(
-                db, sql: "SELECT byte_count FROM case_attachments WHERE case_number = ? AND position = ?",
-                arguments: [number.description, position])
-        else { throw StoreError(.notFound, "attachment \(position) of \(number) is missing") }
+        let stored = try storedAttachment(db, position, of: number, key: key)
+        let size = stored.byteCount
         var filled = 0
         let bytes = try SecureBytes(count: size) { (out: UnsafeMutableRawBufferPointer) throws -> Void in
-            try forEachAttachmentChunk(db, position, of: number, key: key) { chunk in
+            try forEachAttachmentChunk(db, stored, position, of: number, key: key) { chunk in
                 guard filled + chunk.count <= size else {
                     throw StoreError(.corrupted, "attachment \(position) of \(number) is longer than recorded")
                 }
