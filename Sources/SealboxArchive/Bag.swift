@@ -46,6 +46,13 @@ public final class BagWriter {
         octets += size
     }
 
+    /// Writes out the payload written so far and starts the disk on it without waiting (the tag files follow later):
+    /// a bag left open meanwhile holds no write buffer.
+    /// - Throws: `ArchiveError.io`.
+    public func startWriteback() throws {
+        try tar.startWriteback()
+    }
+
     /// Writes the tag files, signs the tag manifest, and closes the tar.
     /// - Parameters:
     ///   - info: `bag-info.txt` labels in order (Payload-Oxum and Bagging-Date are added).

@@ -28,29 +28,85 @@ public struct ArchiveError: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Writes a pax tar with libarchive, entry by entry, streaming file contents in blocks (constant memory).
+///
+/// libarchive hands each header and block straight to a gathering `FileStreams.Writer` (no blocking of its own:
+/// the tar ends after its two zero records), which writes them out in large writes.
 public final class TarWriter {
     private let handle: OpaquePointer
     private let path: String
     private let mtime: Int
+    private let output: Output
 
     /// Creates `path` (truncating) as a pax tar.
     /// - Throws: `ArchiveError.io` when the file cannot be created.
     public init(path: String, modificationTime: Int) throws {
         ArchiveLibrary.prepareLocale()
+        let output = Output(try Self.ioError { try FileStreams.Writer(path: path, gathering: true) })
         guard let a = archive_write_new() else { throw ArchiveError(.io, "libarchive: out of memory") }
         handle = a
         self.path = path
+        self.output = output
         mtime = modificationTime
         guard archive_write_set_format_pax_restricted(a) == ARCHIVE_OK,
-            archive_write_open_filename(a, path) == ARCHIVE_OK
+            archive_write_set_bytes_per_block(a, 0) == ARCHIVE_OK,
+            archive_write_open2(
+                a, Unmanaged.passUnretained(output).toOpaque(), nil,
+                { _, context, bytes, count in
+                    guard let context else { return -1 }
+                    let output = Unmanaged<Output>.fromOpaque(context).takeUnretainedValue()
+                    return output.write(UnsafeRawBufferPointer(start: bytes, count: count)) ? count : -1
+                },
+                // No close callback: libarchive ignores what one returns, so `close` closes the file itself.
+                nil, nil) == ARCHIVE_OK
         else { throw ArchiveError(.io, "cannot create \(path): \(Self.message(a))") }
     }
 
     deinit { archive_write_free(handle) }
 
+    /// The file libarchive writes to, and the first error it met (libarchive keeps only "write error").
+    final class Output {
+        let writer: FileStreams.Writer
+        var failure: String?
+
+        init(_ writer: FileStreams.Writer) { self.writer = writer }
+
+        func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
+            record { try writer.write(bytes) }
+        }
+
+        func record(_ body: () throws -> Void) -> Bool {
+            do {
+                try body()
+                return true
+            } catch {
+                failure = failure ?? "\(error)"
+                return false
+            }
+        }
+    }
+
+    /// Runs `body`, turning a `CryptoError` into `ArchiveError.io` with its message.
+    static func ioError<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as CryptoError {
+            throw ArchiveError(.io, error.message)
+        }
+    }
+
+    /// Writes out what is gathered so far and starts the disk on it without waiting, so that a later sync finds it
+    /// busy; the writer holds no buffer until it is written to again.
+    /// - Throws: `ArchiveError.io`.
+    public func startWriteback() throws {
+        try Self.ioError { try output.writer.startWriteback() }
+    }
+
     static func message(_ a: OpaquePointer) -> String {
         archive_error_string(a).map { String(cString: $0) } ?? "unknown libarchive error"
     }
+
+    /// What failed: the file's own error when there was one, else libarchive's.
+    private var failure: String { output.failure ?? Self.message(handle) }
 
     private func header(_ name: String, size: Int) throws {
         guard let entry = archive_entry_new() else { throw ArchiveError(.io, "libarchive: out of memory") }
@@ -61,14 +117,14 @@ public final class TarWriter {
         archive_entry_set_perm(entry, 0o644)
         archive_entry_set_mtime(entry, mtime, 0)
         guard archive_write_header(handle, entry) == ARCHIVE_OK else {
-            throw ArchiveError(.io, "cannot write the header of \(name): \(Self.message(handle))")
+            throw ArchiveError(.io, "cannot write the header of \(name): \(failure)")
         }
     }
 
     private func data(_ bytes: UnsafeRawBufferPointer, _ name: String) throws {
         guard bytes.count > 0 else { return }
         guard archive_write_data(handle, bytes.baseAddress, bytes.count) == bytes.count else {
-            throw ArchiveError(.io, "cannot write \(name): \(Self.message(handle))")
+            throw ArchiveError(.io, "cannot write \(name): \(failure)")
         }
     }
 
@@ -95,8 +151,9 @@ public final class TarWriter {
     /// - Throws: `ArchiveError.io`.
     public func close(sync: Bool = true) throws {
         guard archive_write_close(handle) == ARCHIVE_OK else {
-            throw ArchiveError(.io, "cannot finish \(path): \(Self.message(handle))")
+            throw ArchiveError(.io, "cannot finish \(path): \(failure)")
         }
+        try Self.ioError { try output.writer.close() }
         if sync { try FileStreams.sync(path: path) }
     }
 }

@@ -34,38 +34,140 @@ public enum FileStreams {
     }
 
     /// A file opened for writing (created with mode 0600, truncated); `-` is standard output.
+    ///
+    /// A gathering writer collects small writes into large ones (`gatherSize`), in a buffer lent from a shared pool
+    /// only while it holds bytes: the page cache takes a 256 KiB write in one pass where it takes ten 10 KiB writes
+    /// one page at a time (a 233 KB file measured ~200 µs of processor time written in 256 KiB writes against
+    /// ~380 µs in libarchive's 10 KiB blocks), and a writer that is flushed holds no buffer, however many stay open.
     public final class Writer {
         private let fd: Int32
         private let path: String
+        private let gathering: Bool
+        private var buffer: UnsafeMutableRawBufferPointer?
+        private var filled = 0
+        private var closed = false
+        /// The first write that failed: every later call fails alike, so a lost byte is never acknowledged.
+        private var failure: CryptoError?
+
+        /// The size of a gathering writer's writes.
+        public static let gatherSize = 256 * 1024
 
         /// Opens `path` for writing.
+        /// - Parameters:
+        ///   - path: the file (`-` is standard output).
+        ///   - gathering: whether small writes are gathered into large ones (then `close` writes the last).
         /// - Throws: `CryptoError.io` when it cannot be created.
-        public init(path: String) throws {
+        public init(path: String, gathering: Bool = false) throws {
             self.path = path
+            self.gathering = gathering
             fd = path == "-" ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw CryptoError(.io, "cannot create \(path) (errno \(errno))") }
         }
 
-        deinit { if fd != STDOUT_FILENO { close(fd) } }
+        /// Gives back the buffer and closes the file; bytes still gathered are dropped (a writer left unclosed is
+        /// a failed one).
+        deinit {
+            if let buffer { WriteBuffers.shared.giveBack(buffer) }
+            if fd != STDOUT_FILENO && !closed { Glibc.close(fd) }
+        }
 
-        /// Writes every byte of `bytes`.
+        /// Writes every byte of `bytes` (a gathering writer may hold them until its buffer is full).
         /// - Throws: `CryptoError.io` on a write failure (disk full, closed pipe).
         public func write(_ bytes: UnsafeRawBufferPointer) throws {
+            if let failure { throw failure }
+            guard gathering, let base = bytes.baseAddress else { return try writeOut(bytes) }
+            if filled == 0 && bytes.count >= Self.gatherSize { return try writeOut(bytes) }
+            var offset = 0
+            while offset < bytes.count {
+                let buffer = self.buffer ?? WriteBuffers.shared.take()
+                self.buffer = buffer
+                let n = min(bytes.count - offset, buffer.count - filled)
+                UnsafeMutableRawBufferPointer(rebasing: buffer[filled..<(filled + n)])
+                    .copyMemory(from: UnsafeRawBufferPointer(start: base + offset, count: n))
+                (filled, offset) = (filled + n, offset + n)
+                if filled == buffer.count { try flush() }
+            }
+        }
+
+        /// Writes out the bytes gathered so far and gives the buffer back to the pool.
+        /// - Throws: `CryptoError.io` on a write failure.
+        public func flush() throws {
+            if let failure { throw failure }
+            guard let buffer else { return }
+            self.buffer = nil
+            defer { WriteBuffers.shared.giveBack(buffer) }
+            let count = filled
+            filled = 0
+            try writeOut(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+
+        /// Writes out what is gathered and starts the disk on the file without waiting (`sync_file_range(2)`).
+        ///
+        /// A later `sync` then finds the disk already busy with it. Best effort: it promises nothing about durability.
+        /// - Throws: `CryptoError.io` when the gathered bytes cannot be written.
+        public func startWriteback() throws {
+            try flush()
+            _ = sealbox_start_writeback(fd)
+        }
+
+        /// Flushes to stable storage.
+        /// - Throws: `CryptoError.io` when the gathered bytes cannot be written or `fsync` fails.
+        public func sync() throws {
+            try flush()
+            guard fd == STDOUT_FILENO || fsync(fd) == 0 else { throw CryptoError(.io, "cannot sync \(path)") }
+        }
+
+        /// Writes out what is gathered and closes the file.
+        /// - Throws: `CryptoError.io` when the gathered bytes cannot be written or the file cannot be closed.
+        public func close() throws {
+            guard !closed else { return }
+            try flush()
+            closed = true
+            guard fd == STDOUT_FILENO || Glibc.close(fd) == 0 else {
+                throw CryptoError(.io, "cannot close \(path) (errno \(errno))")
+            }
+        }
+
+        private func writeOut(_ bytes: UnsafeRawBufferPointer) throws {
             var offset = 0
             while offset < bytes.count {
                 let n = Glibc.write(fd, bytes.baseAddress?.advanced(by: offset), bytes.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw CryptoError(.io, "cannot write \(path) (errno \(errno))")
+                    let error = CryptoError(.io, "cannot write \(path) (errno \(errno))")
+                    failure = error
+                    throw error
                 }
                 offset += n
             }
         }
+    }
 
-        /// Flushes to stable storage.
-        /// - Throws: `CryptoError.io` when `fsync` fails.
-        public func sync() throws {
-            guard fd == STDOUT_FILENO || fsync(fd) == 0 else { throw CryptoError(.io, "cannot sync \(path)") }
+    /// The gathering writers' buffers: lent while a writer holds bytes, kept for the next one (at most a few),
+    /// so that a batch of files written one after another allocates no buffer after the first.
+    final class WriteBuffers: Sendable {
+        static let shared = WriteBuffers()
+        /// The free buffers' addresses (each `Writer.gatherSize` bytes).
+        private let free = Mutex<[UInt]>([])
+        private let kept = 8
+
+        func take() -> UnsafeMutableRawBufferPointer {
+            if let address = free.withLock({ $0.popLast() }), let start = UnsafeMutableRawPointer(bitPattern: address) {
+                return UnsafeMutableRawBufferPointer(start: start, count: Writer.gatherSize)
+            }
+            return UnsafeMutableRawBufferPointer.allocate(byteCount: Writer.gatherSize, alignment: 4096)
+        }
+
+        func giveBack(_ buffer: UnsafeMutableRawBufferPointer) {
+            guard let start = buffer.baseAddress else { return }
+            let address = UInt(bitPattern: start)
+            let kept = self.kept
+            let keep = free.withLock { list in
+                guard list.count < kept else { return false }
+                list.append(address)
+                return true
+            }
+            if !keep { buffer.deallocate() }
         }
     }
 }
@@ -135,16 +237,6 @@ extension FileStreams {
         guard fd >= 0 else { throw CryptoError(.io, "cannot open \(path) to sync it") }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw CryptoError(.io, "cannot sync \(path)") }
-    }
-
-    /// Starts writing `path`'s data to disk without waiting (`sync_file_range(2)`).
-    ///
-    /// A later `sync` then finds the disk already busy with it. Best effort: it promises nothing about durability.
-    public static func startWriteback(path: String) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = sealbox_start_writeback(fd)
-        close(fd)
     }
 
     /// Flushes each of `paths` to disk (`fsync`), many at once: the file system then commits its journal once for

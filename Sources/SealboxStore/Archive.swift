@@ -305,7 +305,7 @@ extension Store {
             let bags = try Parallel.map(opened.count) { i in
                 let bag = try writePayload(opened[i], certificate: batch.certificate, to: temporaries[i], run)
                 // The disk starts on the payload while the processors go on with the next packages.
-                FileStreams.startWriteback(path: temporaries[i])
+                try bag.startWriteback()
                 return Unchecked(bag)
             }
             var tags: [BagWriter.TagFiles] = []

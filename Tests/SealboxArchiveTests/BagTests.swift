@@ -68,6 +68,28 @@ struct BagTests {
         }
     }
 
+    @Test func aBagTheDiskRefusesFailsWithTheDisksError() throws {
+        guard FileStreams.exists("/dev/full") else {
+            print("bag write failure: /dev/full is absent; skipped")
+            return
+        }
+        // A payload larger than one gathered write fails as it is written; a small bag fails when it is finished.
+        // Either way the error names the file and the system's error (ENOSPC), not libarchive's bare "write error".
+        let large = try BagWriter(path: "/dev/full", bagName: "2026-000123", modificationTime: 0)
+        let refused = #expect(throws: ArchiveError.self) {
+            try large.addPayload("letter.json.age", bytes: Self.big)
+        }
+        #expect(refused?.code == .io && refused?.message.contains("/dev/full (errno \(ENOSPC))") == true)
+        let small = try BagWriter(path: "/dev/full", bagName: "2026-000123", modificationTime: 0)
+        try small.addPayload("metadata.json", bytes: Array("{}".utf8))
+        let unfinished = #expect(throws: ArchiveError.self) {
+            _ = try small.finish(
+                info: [], baggingDate: "2026-03-02", signer: Minisign.SecretKey(key: .generate()),
+                trustedComment: "Sealbox-Sequence: 1", sync: false)
+        }
+        #expect(unfinished?.message.contains("errno \(ENOSPC)") == true, "\(String(describing: unfinished))")
+    }
+
     @Test func aFlippedByteOrAnotherKeyIsNamed() throws {
         let dir = try ExternalTools.temporaryFolder("sealbox-bag")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -337,11 +337,65 @@ struct EncodingTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let paths = (0..<40).map { folder.appendingPathComponent("\($0)").path }
-        for path in paths { #expect(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3]))) }
-        for path in paths.prefix(3) { FileStreams.startWriteback(path: path) }
+        for path in paths.prefix(3) {
+            let writer = try FileStreams.Writer(path: path, gathering: true)
+            try [UInt8]([1, 2, 3]).withUnsafeBytes { try writer.write($0) }
+            try writer.startWriteback()
+            try writer.close()
+        }
+        for path in paths.dropFirst(3) {
+            #expect(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])))
+        }
+        #expect(try paths.allSatisfy { try FileStreams.readSmallFile($0) == [1, 2, 3] })
         try FileStreams.sync(paths: paths)
         #expect(throws: CryptoError.self) {
             try FileStreams.sync(paths: paths + [folder.appendingPathComponent("gone").path])
+        }
+    }
+
+    @Test func aGatheringWriterWritesEveryByteInOrderAndReportsAFailedWrite() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "sealbox-gather-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Writes smaller than, equal to and larger than the gathering size, across flushes and a writeback, in
+        // every order: the file is their bytes in order.
+        let gather = FileStreams.Writer.gatherSize
+        let sizes = [0, 1, 10_240, gather - 1, gather, gather + 1, 3 * gather + 7, 512, 1]
+        for rotation in sizes.indices {
+            let path = folder.appendingPathComponent("\(rotation)").path
+            let writer = try FileStreams.Writer(path: path, gathering: true)
+            var expected: [UInt8] = []
+            for (k, size) in (sizes[rotation...] + sizes[..<rotation]).enumerated() {
+                let bytes = SecureRandom.bytes(size)
+                try bytes.withUnsafeBytes { try writer.write($0) }
+                expected += bytes
+                if k == 3 { try writer.flush() }
+                if k == 5 { try writer.startWriteback() }
+            }
+            try writer.close()
+            try writer.close()
+            var written: [UInt8] = []
+            try FileStreams.forEachBlock(ofFile: path) { written.append(contentsOf: $0) }
+            #expect(written == expected, "rotation \(rotation)")
+        }
+        // A writer dropped without `close` is a failed one: what it still gathered is not written.
+        let dropped = folder.appendingPathComponent("dropped").path
+        do {
+            let writer = try FileStreams.Writer(path: dropped, gathering: true)
+            try [UInt8](repeating: 7, count: 100).withUnsafeBytes { try writer.write($0) }
+        }
+        #expect(try FileStreams.readSmallFile(dropped).isEmpty)
+        // A write the disk refuses surfaces: at once when it is large, at the flush or close that writes it when
+        // it was gathered, never lost silently.
+        guard FileStreams.exists("/dev/full") else { return }
+        let full = try FileStreams.Writer(path: "/dev/full", gathering: true)
+        try [UInt8](repeating: 1, count: 10).withUnsafeBytes { try full.write($0) }
+        #expect(throws: CryptoError.self) { try full.close() }
+        #expect(throws: CryptoError.self) { try full.close() }
+        let large = try FileStreams.Writer(path: "/dev/full", gathering: true)
+        #expect(throws: CryptoError.self) {
+            try [UInt8](repeating: 1, count: gather).withUnsafeBytes { try large.write($0) }
         }
     }
 }

@@ -84,19 +84,20 @@ func benchArchive(cases count: Int = 200) throws {
         let targets = paths.indices.map { "\(copies)/.\($0).tar.partial" }
         return try time {
             _ = try Parallel.map(paths.count) { i in
-                let writer = writingFiles ? try FileStreams.Writer(path: targets[i]) : nil
+                let writer = writingFiles ? try FileStreams.Writer(path: targets[i], gathering: true) : nil
                 var hash = SHA512()
                 try FileStreams.forEachBlock(ofFile: paths[i]) {
                     hash.update($0)
                     try writer?.write($0)
                 }
-                if writingFiles { FileStreams.startWriteback(path: targets[i]) }
+                try writer?.startWriteback()
                 for _ in 0..<6 { _ = try AgeFileKey.generate().header(to: [recipient]) }
                 _ = try SealedBox.open(sealedCaseKey, with: boxKey)
                 guard signer.publicKey.isValidSignature(signature, for: message) else {
                     fatalError("bench archive: the floor's signature does not verify")
                 }
                 for n in 0..<3 { _ = signer.signature(for: message + [UInt8(n)]) }
+                try writer?.close()
                 return hash.finalize()
             }
             if writingFiles {
