@@ -33,6 +33,7 @@ public final class BagWriter {
     public func addPayload(
         _ path: String, size: Int, produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
     ) throws {
+        precondition(payloadTags == nil, "a payload file added after the payload ended")
         var hash = SHA512()
         try tar.add("\(name)/data/\(path)", size: size) { write in
             try withoutActuallyEscaping(write) { write in
@@ -82,21 +83,39 @@ public final class BagWriter {
         public var digest: String
     }
 
-    /// The tag files a finished bag ends with, unsigned, without writing them: a chain of packages works these out
-    /// in order, then signs and writes the packages in parallel.
-    public func tagFiles(info: [(String, String)], baggingDate: String) -> TagFiles {
+    /// The tag files that depend on the payload alone, with their tag-manifest lines; worked out once.
+    private var payloadTags: (files: [(String, [UInt8])], lines: [String])?
+
+    /// Ends the payload: works out `bagit.txt` and `manifest-sha512.txt` and their digests now, so that
+    /// `tagFiles`, which a chain of packages calls in order, has only `bag-info.txt` left to add.
+    public func endPayload() {
+        guard payloadTags == nil else { return }
         let bagit = Array("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".utf8)
+        let manifestText = Array(manifest.map { "\($0.digest)  \(Self.encodePath($0.path))\n" }.joined().utf8)
+        let files = [("bagit.txt", bagit), ("manifest-sha512.txt", manifestText)]
+        payloadTags = (files, files.map(Self.tagManifestLine))
+    }
+
+    /// A file's line in the tag manifest.
+    static func tagManifestLine(_ file: (String, [UInt8])) -> String {
+        "\(Hex.encode(SHA512.hash(file.1)))  \(file.0)\n"
+    }
+
+    /// The tag files a finished bag ends with, unsigned, without writing them.
+    ///
+    /// A chain of packages works these out in order, then signs and writes the packages in parallel. Ends the
+    /// payload (`endPayload`) if not yet ended.
+    public func tagFiles(info: [(String, String)], baggingDate: String) -> TagFiles {
+        endPayload()
+        guard let (payloadFiles, payloadLines) = payloadTags else { preconditionFailure("endPayload sets the tags") }
         var infoLines = info
         infoLines.append(("Bagging-Date", baggingDate))
         infoLines.append(("Payload-Oxum", "\(octets).\(manifest.count)"))
-        let bagInfo = Array(infoLines.map { "\($0.0): \($0.1)\n" }.joined().utf8)
-        let manifestText = Array(manifest.map { "\($0.digest)  \(Self.encodePath($0.path))\n" }.joined().utf8)
-        let tags: [(String, [UInt8])] = [
-            ("bagit.txt", bagit), ("bag-info.txt", bagInfo), ("manifest-sha512.txt", manifestText),
-        ]
-        let tagManifest = Array(
-            tags.map { "\(Hex.encode(SHA512.hash($0.1)))  \($0.0)\n" }.joined().utf8)
-        return TagFiles(files: tags, tagManifest: tagManifest, digest: Hex.encode(SHA512.hash(tagManifest)))
+        let bagInfo = ("bag-info.txt", Array(infoLines.map { "\($0.0): \($0.1)\n" }.joined().utf8))
+        let tagManifest = Array((payloadLines[0] + Self.tagManifestLine(bagInfo) + payloadLines[1]).utf8)
+        return TagFiles(
+            files: [payloadFiles[0], bagInfo, payloadFiles[1]], tagManifest: tagManifest,
+            digest: Hex.encode(SHA512.hash(tagManifest)))
     }
 
     /// Signs the tag manifest of `tags` (from `tagFiles`), writes the tag files and the signature, and closes the

@@ -304,13 +304,16 @@ extension Store {
         do {
             let bags = try Parallel.map(opened.count) { i in
                 let bag = try writePayload(opened[i], certificate: batch.certificate, to: temporaries[i], run)
-                // The disk starts on the payload while the processors go on with the next packages.
+                // The disk starts on the payload while the processors go on with the next packages; the tag files
+                // that do not chain are worked out here, in parallel.
                 try bag.startWriteback()
+                bag.endPayload()
                 return Unchecked(bag)
             }
             var tags: [BagWriter.TagFiles] = []
             var packages: [ExportedPackage] = []
             var previous = previous
+            let baggingDate = "\(policies.localDate(run.now))"
             for (i, bag) in bags.enumerated() {
                 let number = opened[i].letterCase.number
                 let position = sequence + 1 + i
@@ -321,7 +324,7 @@ extension Store {
                         ("Bag-Group-Identifier", run.origin), ("Sealbox-Sequence", "\(position)"),
                         ("Sealbox-Previous-Package", previous),
                     ],
-                    baggingDate: "\(policies.localDate(run.now))")
+                    baggingDate: baggingDate)
                 previous = tag.digest
                 tags.append(tag)
                 packages.append(
