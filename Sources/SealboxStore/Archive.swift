@@ -231,24 +231,8 @@ extension Store {
     /// case), the documents decrypted and decoded in parallel, each read logged, one checkpoint signed, and each
     /// closing event proved against it.
     func openBatch(_ numbers: [CaseNumber], _ run: ExportRun) throws -> OpenedBatch {
-        try write { db in
-            let rows = try numbers.map { n -> (sealed: [UInt8], keyRow: Row) in
-                guard
-                    let row = try Row.fetchOne(
-                        db.cachedStatement(sql: "SELECT status, sealed_document FROM cases WHERE number = ?"),
-                        arguments: [n.description]),
-                    (row["status"] as String) == CaseStatus.closed.rawValue
-                else { throw StoreError(.notPermitted, "an archivist opens closed cases only (M6.1.3)") }
-                guard
-                    let keyRow = try Row.fetchOne(
-                        db.cachedStatement(
-                            sql: """
-                                SELECT group_id, sealed_key, envelope_id FROM case_keys
-                                WHERE case_number = ? AND group_id = 'archive'
-                                """), arguments: [n.description])
-                else { throw StoreError(.noKey, "case \(n) is not sealed to the archive key") }
-                return (Array(row["sealed_document"] as Data), keyRow)
-            }
+        return try write { db in
+            let rows = try Self.exportRows(db, numbers)
             let keys = try rows.indices.map { i in
                 try Self.unsealCaseKey(db, numbers[i], row: rows[i].keyRow, with: run.box)
             }
@@ -276,14 +260,50 @@ extension Store {
                 prover = try LogProver(db)
             }
             run.provers.prover = prover
+            let histories = try Self.events(db, cases: numbers)
             let opened = try cases.indices.map { i in
-                let history = try Self.events(db, case: numbers[i])
+                let history = histories[numbers[i].description] ?? []
                 let closing = history.last { $0.kind == "case.closed" }
                 return OpenedCase(
                     letterCase: cases[i], key: keys[i], sealed: sealed[i], history: history,
-                    proof: try closing.map { try prover.prove(db, $0.sequence) })
+                    proof: try closing.map { try prover.prove($0) })
             }
             return OpenedBatch(cases: opened, certificate: prover.signerCertificate)
+        }
+    }
+
+    /// Each case's sealed document and its key sealed to the archive, read for a batch in one statement (a thousand
+    /// cases at most), in the order of `numbers`.
+    /// - Throws: `StoreError.notPermitted` for a case that is not closed (or not there); `.noKey` for one not sealed
+    ///   to the archive key.
+    static func exportRows(_ db: Database, _ numbers: [CaseNumber]) throws -> [(sealed: [UInt8], keyRow: Row)] {
+        var found: [String: (status: String, sealed: [UInt8], keyRow: Row?)] = [:]
+        for start in stride(from: 0, to: numbers.count, by: 1000) {
+            let part = numbers[start..<min(start + 1000, numbers.count)].map(\.description)
+            let marks = Array(repeating: "?", count: part.count).joined(separator: ", ")
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT c.number, c.status, c.sealed_document, k.group_id, k.sealed_key, k.envelope_id
+                    FROM cases c LEFT JOIN case_keys k ON k.case_number = c.number AND k.group_id = 'archive'
+                    WHERE c.number IN (\(marks))
+                    """, arguments: StatementArguments(part))
+            while let row = try rows.next() {
+                let keyRow: Row? =
+                    (row[4] as Data?) == nil
+                    ? nil
+                    : ["group_id": row[3] as String, "sealed_key": row[4] as Data, "envelope_id": row[5] as Int64?]
+                found[row[0]] = (row[1], Array(row[2] as Data), keyRow)
+            }
+        }
+        return try numbers.map { n in
+            guard let row = found[n.description], row.status == CaseStatus.closed.rawValue else {
+                throw StoreError(.notPermitted, "an archivist opens closed cases only (M6.1.3)")
+            }
+            guard let keyRow = row.keyRow else {
+                throw StoreError(.noKey, "case \(n) is not sealed to the archive key")
+            }
+            return (row.sealed, keyRow)
         }
     }
 
@@ -360,6 +380,7 @@ extension Store {
             // one go). Here, on the database queue, the wait for the disk overlaps the writing of the next batch.
             try FileStreams.sync(paths: batch.temporaries)
             try write { db in
+                var frontier = try Self.frontier(db)
                 for (i, p) in batch.packages.enumerated() {
                     guard
                         let stored = try Data.fetchOne(
@@ -368,7 +389,7 @@ extension Store {
                     else {
                         throw StoreError(.busy, "case \(p.caseNumber) changed during the export; run the export again")
                     }
-                    try commit(db, batch.archived[i], key: batch.opened[i].key)
+                    try commit(db, batch.archived[i], key: batch.opened[i].key, frontier: &frontier)
                     try db.cachedStatement(
                         sql: """
                             INSERT INTO archive_packages(sequence, case_number, tag_digest, file_name, created_at)
@@ -380,6 +401,7 @@ extension Store {
                             run.now.secondsSinceEpoch,
                         ])
                 }
+                try Self.setMeta(db, "log_frontier", frontier.encoded)
                 try Self.signCheckpoint(db, by: run.archivist)
             }
         } catch {

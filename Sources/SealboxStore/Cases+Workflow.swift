@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 public import SealboxCore
 import SealboxCrypto
+import SealboxLog
 
 extension Store {
     /// Applies a workflow command to a stored case in one transaction: opens the case with the actor's own keys,
@@ -71,6 +72,16 @@ extension Store {
     /// Writes a prepared transition: the document and clear metadata, the case key moved where the Measures say
     /// (DESIGN §3), the writer's copy of a new reply, the events.
     func commit(_ db: Database, _ prepared: PreparedTransition, key: SymmetricKey) throws {
+        var frontier = try Self.frontier(db)
+        try commit(db, prepared, key: key, frontier: &frontier)
+        try Self.setMeta(db, "log_frontier", frontier.encoded)
+    }
+
+    /// Commits a prepared transition, appending its events to `frontier`, which the caller stores when its batch is
+    /// done (an export records many cases in one transaction).
+    func commit(_ db: Database, _ prepared: PreparedTransition, key: SymmetricKey, frontier: inout MerkleFrontier)
+        throws
+    {
         let (current, next) = (prepared.current, prepared.next)
         let number = next.number
         try Self.writeMetadata(
@@ -99,7 +110,7 @@ extension Store {
                 sql: "UPDATE cases SET citizen_reply = ? WHERE number = ?",
                 arguments: [Data(sealed), number.description])
         }
-        for event in prepared.events { try Self.appendEvent(db, event) }
+        for event in prepared.events { try Self.appendEvent(db, event, to: &frontier) }
     }
 
     static func isIndexPending(_ db: Database, _ number: CaseNumber) throws -> Bool {

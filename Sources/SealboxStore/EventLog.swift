@@ -123,6 +123,33 @@ extension Store {
         try read { db in try Self.events(db, case: number, kind: kind) }
     }
 
+    /// The events of each of `numbers`, oldest first: a few statements for a whole batch of cases (an export), not
+    /// one a case, each row read by position.
+    static func events(_ db: Database, cases numbers: [CaseNumber]) throws -> [String: [LoggedEvent]] {
+        var histories: [String: [LoggedEvent]] = [:]
+        // Each case once (a case asked twice must not get its events twice), a thousand a statement: SQLite binds
+        // at most 32,766 parameters, and an export's batch may be larger.
+        let distinct = Array(Set(numbers.map(\.description)))
+        for start in stride(from: 0, to: distinct.count, by: 1000) {
+            let part = distinct[start..<min(start + 1000, distinct.count)]
+            let marks = Array(repeating: "?", count: part.count).joined(separator: ", ")
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT sequence, case_number, kind, actor, at, details, leaf_hash FROM events
+                    WHERE case_number IN (\(marks)) ORDER BY sequence
+                    """, arguments: StatementArguments(Array(part)))
+            while let row = try rows.next() {
+                let event = LoggedEvent(
+                    sequence: row[0], caseNumber: row[1], kind: row[2], actor: row[3],
+                    at: Timestamp(secondsSinceEpoch: row[4]), details: row[5],
+                    recordedLeaf: (row[6] as Data?).map { Array($0) } ?? [])
+                histories[event.caseNumber ?? "", default: []].append(event)
+            }
+        }
+        return histories
+    }
+
     static func events(_ db: Database, case number: CaseNumber?, kind: String? = nil) throws -> [LoggedEvent] {
         var sql = "SELECT * FROM events WHERE 1 = 1"
         var args: [any DatabaseValueConvertible] = []
@@ -208,6 +235,17 @@ struct LogProver {
         tree.append(leaves)
     }
 
+    /// A proof of `event`, already read from the log.
+    /// - Throws: `StoreError.notFound` when no signed checkpoint covers it yet.
+    func prove(_ event: LoggedEvent) throws -> TlogProof {
+        guard event.sequence >= 1, event.sequence <= tree.size else {
+            throw StoreError(.notFound, "no signed checkpoint covers event \(event.sequence) yet")
+        }
+        return TlogProof(
+            extra: Array(event.leafText.utf8), index: event.sequence - 1,
+            proof: tree.inclusionProof(event.sequence - 1), checkpoint: checkpoint)
+    }
+
     func prove(_ db: Database, _ sequence: Int) throws -> TlogProof {
         guard sequence >= 1, sequence <= tree.size else {
             throw StoreError(.notFound, "no signed checkpoint covers event \(sequence) yet")
@@ -232,6 +270,14 @@ public struct LoggedEvent: Sendable, Equatable {
     public var details: String
     /// The leaf hash recorded when the event was appended.
     public var recordedLeaf: [UInt8]
+
+    init(
+        sequence: Int, caseNumber: String?, kind: String, actor: String, at: Timestamp, details: String,
+        recordedLeaf: [UInt8]
+    ) {
+        (self.sequence, self.caseNumber, self.kind, self.actor, self.at) = (sequence, caseNumber, kind, actor, at)
+        (self.details, self.recordedLeaf) = (details, recordedLeaf)
+    }
 
     init(row: Row) {
         sequence = row["sequence"]

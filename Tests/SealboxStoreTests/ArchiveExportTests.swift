@@ -259,6 +259,46 @@ struct ArchiveTamperTests {
         #expect(try f.store.list(status: .closed, by: f.user("auditor").actor).map(\.number) == [m])
     }
 
+    /// An export reads a batch's documents, keys and histories in a few statements: the same rows, in the order
+    /// asked, as reading case by case; an open case or one not sealed to the archive stops the batch.
+    @Test func aBatchReadsWhatCaseByCaseReadsAndRefusesWhatItMayNot() throws {
+        let f = try StoreFixture()
+        let numbers = try ArchiveExportTests.closedCases(3, in: f)
+        let (open, _) = try f.store.register(StoreTests.letter(at: f.now), by: f.user("clerk").actor, at: f.now)
+        try f.store.pool.write { db in
+            // Asked out of order and 1,500 times over: statements of a thousand at most, answers in the order asked.
+            let asked = Array(repeating: [numbers[2], numbers[0], numbers[1]], count: 500).flatMap { $0 }
+            let rows = try Store.exportRows(db, asked)
+            #expect(rows.count == asked.count)
+            for (n, row) in zip(asked, rows).prefix(3) {
+                let sealed = try Data.fetchOne(
+                    db, sql: "SELECT sealed_document FROM cases WHERE number = ?", arguments: [n.description])
+                #expect(sealed.map { Array($0) } == row.sealed)
+                let key = try Row.fetchOne(
+                    db, sql: "SELECT sealed_key FROM case_keys WHERE case_number = ? AND group_id = 'archive'",
+                    arguments: [n.description])
+                #expect((key?["sealed_key"] as Data?) == (row.keyRow["sealed_key"] as Data?))
+            }
+            let histories = try Store.events(db, cases: asked)
+            #expect(histories.count == 3)
+            for n in numbers {
+                let one = try Store.events(db, case: n)
+                #expect(!one.isEmpty && histories[n.description] == one, "\(n)")
+            }
+            let refused = #expect(throws: StoreError.self) { try Store.exportRows(db, [numbers[0], open]) }
+            #expect(refused?.code == .notPermitted)
+            let unknown = #expect(throws: StoreError.self) {
+                try Store.exportRows(db, [try CaseNumber(parsing: "2026-999999")])
+            }
+            #expect(unknown?.code == .notPermitted)
+            try db.execute(
+                sql: "DELETE FROM case_keys WHERE case_number = ? AND group_id = 'archive'",
+                arguments: [numbers[1].description])
+            let keyless = #expect(throws: StoreError.self) { try Store.exportRows(db, [numbers[0], numbers[1]]) }
+            #expect(keyless?.code == .noKey && keyless?.message.contains(numbers[1].description) == true)
+        }
+    }
+
     /// The export's batches cover every case once, in order, none over the size: a small first one, then the rest
     /// as even as can be.
     @Test func batchesCoverEveryCaseOnceAndStartSmall() {
