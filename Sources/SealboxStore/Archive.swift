@@ -153,13 +153,16 @@ extension Store {
     }
 
     /// How an export cuts `count` cases into batches of at most `size`: a small first one (an eighth), since
-    /// nothing else runs while it is opened, then the rest in batches as even as they can be (no short batch
-    /// left at the end, written while nothing else runs either).
+    /// nothing else runs while it is opened; a small last one, since nothing else runs while it is synced and
+    /// recorded; and between them batches as even as they can be.
     static func batchPlan(count: Int, size: Int) -> [Range<Int>] {
         let size = max(size, 1)
         guard count > 0 else { return [] }
-        let first = min(count, max(1, size / 8))
-        let rest = count - first
+        let small = max(1, size / 8)
+        let first = min(count, small)
+        var rest = count - first
+        let last = rest > size ? small : 0
+        rest -= last
         let batches = (rest + size - 1) / size
         var plan = [0..<first]
         var start = first
@@ -168,6 +171,7 @@ extension Store {
             plan.append(start..<end)
             start = end
         }
+        if last > 0 { plan.append(start..<count) }
         return plan
     }
 
@@ -231,7 +235,7 @@ extension Store {
     /// case), the documents decrypted and decoded in parallel, each read logged, one checkpoint signed, and each
     /// closing event proved against it.
     func openBatch(_ numbers: [CaseNumber], _ run: ExportRun) throws -> OpenedBatch {
-        return try write { db in
+        try write { db in
             let rows = try Self.exportRows(db, numbers)
             let keys = try rows.indices.map { i in
                 try Self.unsealCaseKey(db, numbers[i], row: rows[i].keyRow, with: run.box)

@@ -299,19 +299,21 @@ struct ArchiveTamperTests {
         }
     }
 
-    /// The export's batches cover every case once, in order, none over the size: a small first one, then the rest
-    /// as even as can be.
-    @Test func batchesCoverEveryCaseOnceAndStartSmall() {
+    /// The export's batches cover every case once, in order, none over the size: a small first one and a small
+    /// last one (nothing else runs while they are opened and recorded), and the rest as even as can be.
+    @Test func batchesCoverEveryCaseOnceAndStartAndEndSmall() {
         for (count, size) in [(0, 64), (1, 64), (7, 2), (8, 64), (200, 64), (201, 64), (1000, 1), (12, 4), (5, 1000)] {
             let plan = Store.batchPlan(count: count, size: size)
             #expect(plan.flatMap { Array($0) } == Array(0..<count), "\(count) in \(size)")
             #expect(plan.allSatisfy { !$0.isEmpty && $0.count <= max(size, 1) })
-            if plan.count > 2 {
-                let rest = plan.dropFirst().map(\.count)
-                #expect((rest.max() ?? 0) - (rest.min() ?? 0) <= 1, "\(rest)")
+            if plan.count > 3 {
+                let middle = plan.dropFirst().dropLast().map(\.count)
+                #expect((middle.max() ?? 0) - (middle.min() ?? 0) <= 1, "\(middle)")
+                #expect(plan.last?.count == max(1, size / 8), "\(count) in \(size)")
             }
         }
-        #expect(Store.batchPlan(count: 200, size: 64).map(\.count) == [8, 64, 64, 64])
+        #expect(Store.batchPlan(count: 200, size: 64).map(\.count) == [8, 62, 61, 61, 8])
+        #expect(Store.batchPlan(count: 72, size: 64).map(\.count) == [8, 64])
         #expect(Store.batchPlan(count: 200, size: 0).count == 200)
     }
 
