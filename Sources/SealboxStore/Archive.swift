@@ -509,7 +509,7 @@ extension Store {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         func sealed<T: Encodable>(_ name: String, _ value: T) throws {
-            var json = Array(try encoder.encode(value))
+            var json = try CompactJSON.encode(value)
             defer { SecureBytes.wipe(&json) }
             try bag.addPayload(name, bytes: try Age.encrypt(json, to: recipients))
         }

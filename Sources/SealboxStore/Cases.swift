@@ -39,9 +39,9 @@ extension Store {
     static func documentAD(_ number: CaseNumber) -> [UInt8] { Array("sealbox/case/v1|\(number)|document".utf8) }
 
     static func sealDocument(_ c: LetterCase, key: SymmetricKey) throws -> [UInt8] {
-        var json = try JSONEncoder().encode(c)
-        defer { json.resetBytes(in: 0..<json.count) }
-        return XChaCha20Poly1305.seal(Array(json), using: key, authenticating: documentAD(c.number))
+        var json = try CompactJSON.encode(c)
+        defer { SecureBytes.wipe(&json) }
+        return XChaCha20Poly1305.seal(json, using: key, authenticating: documentAD(c.number))
     }
 
     static func openDocument(_ sealed: [UInt8], number: CaseNumber, key: SymmetricKey) throws -> LetterCase {
