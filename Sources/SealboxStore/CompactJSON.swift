@@ -244,8 +244,10 @@ enum CompactJSON {
         init?(intValue: Int) { nil }
     }
 
-    /// A JSON object. The container's id is a `Result` because `Encoder.container(keyedBy:)` cannot throw: a
-    /// refusal surfaces at the first write.
+    /// A JSON object.
+    ///
+    /// The container's id is a `Result` because `Encoder.container(keyedBy:)` cannot throw: a refusal surfaces at
+    /// the first write, and fails the encoding as a whole in any case.
     struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         let writer: Writer
         let id: Result<Int, any Error>
