@@ -161,6 +161,28 @@ struct BagTests {
         #expect(wrongDigest.problems == ["data/100%.txt: SHA-512 does not match the manifest"])
     }
 
+    /// A payload path with `%`, CR or LF is percent-encoded in the manifest (RFC 8493 §2.1.3), and verifies; a plain
+    /// one is written as it is.
+    @Test func manifestPathsArePercentEncoded() throws {
+        let dir = try ExternalTools.temporaryFolder("sealbox-bag")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = Minisign.SecretKey(key: .generate())
+        let path = dir.appendingPathComponent("2026-000123.tar").path
+        let bag = try BagWriter(path: path, bagName: "2026-000123", modificationTime: 0)
+        for name in ["100%.txt", "a\r\nb.txt", "plain.json"] { try bag.addPayload(name, bytes: Array(name.utf8)) }
+        _ = try bag.finish(
+            info: [], baggingDate: "2026-03-02", signer: key, trustedComment: "Sealbox-Sequence: 1", sync: false)
+        var manifest = ""
+        try TarReader.forEachEntry(ofFile: path) { name, _, read in
+            guard name.hasSuffix("/manifest-sha512.txt") else { return try read { _ in } }
+            try read { manifest += String(decoding: $0, as: UTF8.self) }
+        }
+        let paths = manifest.split(separator: "\n").map { $0.split(separator: " ").last.map(String.init) ?? "" }
+        #expect(paths == ["data/100%25.txt", "data/a%0D%0Ab.txt", "data/plain.json"])
+        let report = try BagVerifier.verify(path: path, trusting: key.publicKey)
+        #expect(report.isValid, "\(report.problems)")
+    }
+
     @Test func unsafeEntriesAreRefused() throws {
         let dir = try ExternalTools.temporaryFolder("sealbox-bag")
         defer { try? FileManager.default.removeItem(at: dir) }
