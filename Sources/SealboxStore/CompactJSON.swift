@@ -247,7 +247,9 @@ enum CompactJSON {
     /// A JSON object.
     ///
     /// The container's id is a `Result` because `Encoder.container(keyedBy:)` cannot throw: a refusal surfaces at
-    /// the first write, and fails the encoding as a whole in any case.
+    /// the first write, and fails the encoding as a whole in any case. Strings, booleans and the integers the
+    /// documents use are written here directly; anything else goes through `encode<T>` (the protocol's defaults
+    /// lead there), floating point included, to be refused in a single-value container.
     struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         let writer: Writer
         let id: Result<Int, any Error>
@@ -259,64 +261,18 @@ enum CompactJSON {
             writer.bytes.append(UInt8(ascii: ":"))
         }
 
-        mutating func encodeNil(forKey key: Key) throws {
+        /// Writes a key and a primitive value.
+        private func put(_ key: Key, _ write: (Writer) -> Void) throws {
             try begin(key)
-            writer.writeNull()
+            write(writer)
         }
-        mutating func encode(_ value: Bool, forKey key: Key) throws {
-            try begin(key)
-            writer.writeBool(value)
-        }
-        mutating func encode(_ value: String, forKey key: Key) throws {
-            try begin(key)
-            writer.writeString(value)
-        }
-        mutating func encode(_ value: Double, forKey key: Key) throws {
-            throw CompactJSON.floatingPoint(value, codingPath + [key])
-        }
-        mutating func encode(_ value: Float, forKey key: Key) throws {
-            throw CompactJSON.floatingPoint(value, codingPath + [key])
-        }
-        mutating func encode(_ value: Int, forKey key: Key) throws {
-            try begin(key)
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: Int8, forKey key: Key) throws {
-            try begin(key)
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: Int16, forKey key: Key) throws {
-            try begin(key)
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: Int32, forKey key: Key) throws {
-            try begin(key)
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: Int64, forKey key: Key) throws {
-            try begin(key)
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: UInt, forKey key: Key) throws {
-            try begin(key)
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: UInt8, forKey key: Key) throws {
-            try begin(key)
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: UInt16, forKey key: Key) throws {
-            try begin(key)
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: UInt32, forKey key: Key) throws {
-            try begin(key)
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: UInt64, forKey key: Key) throws {
-            try begin(key)
-            writer.writeInteger(value)
-        }
+
+        // Strings, booleans and the integer types the documents use; the rest go through `encode<T>`.
+        mutating func encodeNil(forKey key: Key) throws { try put(key) { $0.writeNull() } }
+        mutating func encode(_ value: Bool, forKey key: Key) throws { try put(key) { $0.writeBool(value) } }
+        mutating func encode(_ value: String, forKey key: Key) throws { try put(key) { $0.writeString(value) } }
+        mutating func encode(_ value: Int, forKey key: Key) throws { try put(key) { $0.writeInteger(value) } }
+        mutating func encode(_ value: Int64, forKey key: Key) throws { try put(key) { $0.writeInteger(value) } }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
             try begin(key)
             try writer.encodeValue(value, codingPath: codingPath + [key])
@@ -356,6 +312,9 @@ enum CompactJSON {
     }
 
     /// A JSON array.
+    ///
+    /// Every element goes through `encode<T>` (the protocol's defaults lead there): the documents'
+    /// arrays hold structures, and a primitive ends in a single-value container.
     struct UnkeyedContainer: UnkeyedEncodingContainer {
         let writer: Writer
         let id: Result<Int, any Error>
@@ -374,28 +333,6 @@ enum CompactJSON {
         mutating func encodeNil() throws {
             try begin()
             writer.writeNull()
-        }
-        mutating func encode(_ value: Bool) throws {
-            try begin()
-            writer.writeBool(value)
-        }
-        mutating func encode(_ value: String) throws {
-            try begin()
-            writer.writeString(value)
-        }
-        mutating func encode(_ value: Double) throws { throw CompactJSON.floatingPoint(value, codingPath) }
-        mutating func encode(_ value: Float) throws { throw CompactJSON.floatingPoint(value, codingPath) }
-        mutating func encode(_ value: Int) throws {
-            try begin()
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: Int64) throws {
-            try begin()
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: UInt8) throws {
-            try begin()
-            writer.writeInteger(value)
         }
         mutating func encode<T: Encodable>(_ value: T) throws {
             try begin()
@@ -430,13 +367,19 @@ enum CompactJSON {
         }
     }
 
-    /// A single value.
+    /// A single value: where every value ends, so every primitive has its own method here (the protocol's
+    /// defaults would come back to `encode<T>`, and from there to this container again).
     struct SingleValueContainer: SingleValueEncodingContainer {
         let writer: Writer
         let slot: Int
         let codingPath: [any CodingKey]
 
         private func begin() throws { try writer.scalar(in: slot, codingPath: codingPath) }
+
+        private func integer(_ value: some FixedWidthInteger) throws {
+            try begin()
+            writer.writeInteger(value)
+        }
 
         mutating func encodeNil() throws {
             try begin()
@@ -452,46 +395,16 @@ enum CompactJSON {
         }
         mutating func encode(_ value: Double) throws { throw CompactJSON.floatingPoint(value, codingPath) }
         mutating func encode(_ value: Float) throws { throw CompactJSON.floatingPoint(value, codingPath) }
-        mutating func encode(_ value: Int) throws {
-            try begin()
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: Int8) throws {
-            try begin()
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: Int16) throws {
-            try begin()
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: Int32) throws {
-            try begin()
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: Int64) throws {
-            try begin()
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: UInt) throws {
-            try begin()
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: UInt8) throws {
-            try begin()
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: UInt16) throws {
-            try begin()
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: UInt32) throws {
-            try begin()
-            writer.writeInteger(value)
-        }
-        mutating func encode(_ value: UInt64) throws {
-            try begin()
-            writer.writeInteger(value)
-        }
+        mutating func encode(_ value: Int) throws { try integer(value) }
+        mutating func encode(_ value: Int8) throws { try integer(value) }
+        mutating func encode(_ value: Int16) throws { try integer(value) }
+        mutating func encode(_ value: Int32) throws { try integer(value) }
+        mutating func encode(_ value: Int64) throws { try integer(value) }
+        mutating func encode(_ value: UInt) throws { try integer(value) }
+        mutating func encode(_ value: UInt8) throws { try integer(value) }
+        mutating func encode(_ value: UInt16) throws { try integer(value) }
+        mutating func encode(_ value: UInt32) throws { try integer(value) }
+        mutating func encode(_ value: UInt64) throws { try integer(value) }
         mutating func encode<T: Encodable>(_ value: T) throws {
             // The value takes this slot's place: it encodes itself to the same slot.
             if T.self == Data.self || T.self == Date.self || T.self == URL.self || T.self == Decimal.self {
