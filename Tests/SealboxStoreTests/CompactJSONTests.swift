@@ -52,6 +52,29 @@ struct CompactJSONTests {
         }
     }
 
+    /// Random strings over every plane, controls and the characters JSON escapes weighted up: each decodes back.
+    @Test func randomStringsRoundTrip() throws {
+        var generator = SystemRandomNumberGenerator()
+        let ranges: [ClosedRange<UInt32>] = [
+            0...0x1F, 0x20...0x7F, 0x80...0x7FF, 0x800...0xD7FF, 0xE000...0xFFFF, 0x10000...0x10FFFF,
+        ]
+        for _ in 0..<2000 {
+            var scalars = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...40, using: &generator) {
+                let range = ranges.randomElement(using: &generator) ?? ranges[0]
+                let special: [UInt32] = [0x22, 0x5C, 0x0A, 0x00]
+                let value =
+                    Bool.random(using: &generator)
+                    ? UInt32.random(in: range, using: &generator)
+                    : special.randomElement(using: &generator) ?? 0x22
+                if let scalar = Unicode.Scalar(value) { scalars.append(scalar) }
+            }
+            let text = String(scalars)
+            let json = try CompactJSON.encode(["k": text])
+            #expect(try JSONDecoder().decode([String: String].self, from: Data(json)) == ["k": text])
+        }
+    }
+
     struct Shapes: Codable, Equatable {
         var ints: [Int] = [0, 1, -1, Int.max, Int.min]
         var small: [Int8] = [Int8.min, Int8.max]
