@@ -71,12 +71,8 @@ public final class TarWriter {
         init(_ writer: FileStreams.Writer) { self.writer = writer }
 
         func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
-            record { try writer.write(bytes) }
-        }
-
-        func record(_ body: () throws -> Void) -> Bool {
             do {
-                try body()
+                try writer.write(bytes)
                 return true
             } catch {
                 failure = failure ?? "\(error)"
@@ -153,8 +149,10 @@ public final class TarWriter {
         guard archive_write_close(handle) == ARCHIVE_OK else {
             throw ArchiveError(.io, "cannot finish \(path): \(failure)")
         }
-        try Self.ioError { try output.writer.close() }
-        if sync { try FileStreams.sync(path: path) }
+        try Self.ioError {
+            if sync { try output.writer.sync() }
+            try output.writer.close()
+        }
     }
 }
 
