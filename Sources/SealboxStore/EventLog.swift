@@ -238,25 +238,28 @@ struct LogProver {
     /// A proof of `event`, already read from the log.
     /// - Throws: `StoreError.notFound` when no signed checkpoint covers it yet.
     func prove(_ event: LoggedEvent) throws -> TlogProof {
-        guard event.sequence >= 1, event.sequence <= tree.size else {
-            throw StoreError(.notFound, "no signed checkpoint covers event \(event.sequence) yet")
-        }
+        try requireCovered(event.sequence)
         return TlogProof(
             extra: Array(event.leafText.utf8), index: event.sequence - 1,
             proof: tree.inclusionProof(event.sequence - 1), checkpoint: checkpoint)
     }
 
+    /// A proof of event `sequence`, read from the log.
+    /// - Throws: `StoreError.notFound` when no signed checkpoint covers it yet, or there is no such event.
     func prove(_ db: Database, _ sequence: Int) throws -> TlogProof {
-        guard sequence >= 1, sequence <= tree.size else {
-            throw StoreError(.notFound, "no signed checkpoint covers event \(sequence) yet")
-        }
+        try requireCovered(sequence)
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM events WHERE sequence = ?"), arguments: [sequence])
         else { throw StoreError(.notFound, "no event \(sequence)") }
-        return TlogProof(
-            extra: Array(LoggedEvent(row: row).leafText.utf8), index: sequence - 1,
-            proof: tree.inclusionProof(sequence - 1), checkpoint: checkpoint)
+        return try prove(LoggedEvent(row: row))
+    }
+
+    /// Refuses an event the tree (the latest signed checkpoint) does not cover.
+    private func requireCovered(_ sequence: Int) throws {
+        guard sequence >= 1, sequence <= tree.size else {
+            throw StoreError(.notFound, "no signed checkpoint covers event \(sequence) yet")
+        }
     }
 }
 
