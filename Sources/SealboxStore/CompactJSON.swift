@@ -55,14 +55,26 @@ enum CompactJSON {
                 open.removeLast()
             }
             guard !open.isEmpty else {
-                throw EncodingError.invalidValue(
-                    id,
-                    .init(
-                        codingPath: codingPath,
-                        debugDescription: "a container was written to after a sibling of it was started"))
+                throw refuse(id, codingPath, "a container was written to after a sibling of it was started")
             }
             if open[open.count - 1].count > 0 { bytes.append(UInt8(ascii: ",")) }
             open[open.count - 1].count += 1
+        }
+
+        /// Records and returns a refusal: the whole encoding fails with the first one, even when an `encode(to:)`
+        /// swallows the error (`try?`) and goes on.
+        func refuse(_ value: Any, _ codingPath: [any CodingKey], _ reason: String) -> EncodingError {
+            let error = EncodingError.invalidValue(value, .init(codingPath: codingPath, debugDescription: reason))
+            failure = failure ?? error
+            return error
+        }
+
+        /// Refuses the types `JSONEncoder` writes in a form of its own.
+        func refuseSpecial<T>(_ value: T, _ codingPath: [any CodingKey]) throws {
+            guard T.self == Data.self || T.self == Date.self || T.self == URL.self || T.self == Decimal.self else {
+                return
+            }
+            throw refuse(value, codingPath, "\(T.self) has a JSON form of JSONEncoder's own")
         }
 
         /// Runs `body`, keeping its error as the encoding's failure.
@@ -95,14 +107,11 @@ enum CompactJSON {
                 slots[slot] = id
                 return id
             case Self.scalar:
-                throw EncodingError.invalidValue(
-                    slot, .init(codingPath: codingPath, debugDescription: "a value was encoded twice"))
+                throw refuse(slot, codingPath, "a value was encoded twice")
             case let id:
                 // Asked again for the container it already opened (as JSONEncoder allows): the same one.
                 guard open.contains(where: { $0.id == id && $0.closer == closer }) else {
-                    throw EncodingError.invalidValue(
-                        slot,
-                        .init(codingPath: codingPath, debugDescription: "a container was asked for again out of order"))
+                    throw refuse(slot, codingPath, "a container was asked for again out of order")
                 }
                 return id
             }
@@ -110,21 +119,13 @@ enum CompactJSON {
 
         /// Marks `slot` as holding a scalar, about to be written.
         func scalar(in slot: Int, codingPath: [any CodingKey]) throws {
-            guard slots[slot] == Self.empty else {
-                throw EncodingError.invalidValue(
-                    slot, .init(codingPath: codingPath, debugDescription: "a value was encoded twice"))
-            }
+            guard slots[slot] == Self.empty else { throw refuse(slot, codingPath, "a value was encoded twice") }
             slots[slot] = Self.scalar
         }
 
         /// Encodes `value` into a new slot; a value that encodes nothing is written `{}`, as JSONEncoder does.
         func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
-            if T.self == Data.self || T.self == Date.self || T.self == URL.self || T.self == Decimal.self {
-                throw EncodingError.invalidValue(
-                    value,
-                    .init(
-                        codingPath: codingPath, debugDescription: "\(T.self) has a JSON form of JSONEncoder's own"))
-            }
+            try refuseSpecial(value, codingPath)
             let slot = newSlot()
             try value.encode(to: SlotEncoder(writer: self, slot: slot, codingPath: codingPath))
             if slots[slot] == Self.empty {
@@ -199,11 +200,6 @@ enum CompactJSON {
         func writeBool(_ value: Bool) { bytes += Array((value ? "true" : "false").utf8) }
 
         func writeNull() { bytes += Array("null".utf8) }
-    }
-
-    /// The error for a floating-point number (JSONEncoder writes them in a form of its own).
-    static func floatingPoint(_ value: Any, _ codingPath: [any CodingKey]) -> EncodingError {
-        .invalidValue(value, .init(codingPath: codingPath, debugDescription: "floating-point numbers are not written"))
     }
 
     /// The encoder a value encodes itself to: one slot of the output.
@@ -393,8 +389,12 @@ enum CompactJSON {
             try begin()
             writer.writeString(value)
         }
-        mutating func encode(_ value: Double) throws { throw CompactJSON.floatingPoint(value, codingPath) }
-        mutating func encode(_ value: Float) throws { throw CompactJSON.floatingPoint(value, codingPath) }
+        mutating func encode(_ value: Double) throws {
+            throw writer.refuse(value, codingPath, "floating-point numbers are not written")
+        }
+        mutating func encode(_ value: Float) throws {
+            throw writer.refuse(value, codingPath, "floating-point numbers are not written")
+        }
         mutating func encode(_ value: Int) throws { try integer(value) }
         mutating func encode(_ value: Int8) throws { try integer(value) }
         mutating func encode(_ value: Int16) throws { try integer(value) }
@@ -407,11 +407,7 @@ enum CompactJSON {
         mutating func encode(_ value: UInt64) throws { try integer(value) }
         mutating func encode<T: Encodable>(_ value: T) throws {
             // The value takes this slot's place: it encodes itself to the same slot.
-            if T.self == Data.self || T.self == Date.self || T.self == URL.self || T.self == Decimal.self {
-                throw EncodingError.invalidValue(
-                    value,
-                    .init(codingPath: codingPath, debugDescription: "\(T.self) has a JSON form of JSONEncoder's own"))
-            }
+            try writer.refuseSpecial(value, codingPath)
             try value.encode(to: SlotEncoder(writer: writer, slot: slot, codingPath: codingPath))
         }
     }

@@ -154,6 +154,18 @@ struct CompactJSONTests {
         }
     }
 
+    /// Swallows each refusal with `try?` and goes on writing: the encoding still fails as a whole.
+    struct Swallowing: Encodable {
+        enum Key: String, CodingKey { case a, b, c }
+        func encode(to encoder: any Encoder) throws {
+            var outer = encoder.container(keyedBy: Key.self)
+            try? outer.encode(1.5, forKey: .a)
+            var first = outer.nestedContainer(keyedBy: Key.self, forKey: .b)
+            try outer.encode(1, forKey: .c)
+            try? first.encode(2, forKey: .a)
+        }
+    }
+
     @Test func whatItCannotWriteAsJSONEncoderDoesIsRefused() throws {
         #expect(throws: EncodingError.self) { try CompactJSON.encode(Floating()) }
         #expect(throws: EncodingError.self) { try CompactJSON.encode([2.5]) }
@@ -163,5 +175,6 @@ struct CompactJSONTests {
         #expect(throws: EncodingError.self) { try CompactJSON.encode([Decimal(1)]) }
         #expect(throws: EncodingError.self) { try CompactJSON.encode(Interleaved()) }
         #expect(throws: EncodingError.self) { try CompactJSON.encode(TwoKinds()) }
+        #expect(throws: EncodingError.self) { try CompactJSON.encode(Swallowing()) }
     }
 }
