@@ -238,7 +238,7 @@ extension Store {
         try write { db in
             let rows = try Self.exportRows(db, numbers)
             let keys = try rows.indices.map { i in
-                try Self.unsealCaseKey(db, numbers[i], row: rows[i].keyRow, with: run.box)
+                try Self.unsealCaseKey(db, numbers[i], rows[i].key, with: run.box)
             }
             let sealed = rows.map(\.sealed)
             let cases = try Parallel.map(rows.count) { i in
@@ -280,8 +280,8 @@ extension Store {
     /// cases at most), in the order of `numbers`.
     /// - Throws: `StoreError.notPermitted` for a case that is not closed (or not there); `.noKey` for one not sealed
     ///   to the archive key.
-    static func exportRows(_ db: Database, _ numbers: [CaseNumber]) throws -> [(sealed: [UInt8], keyRow: Row)] {
-        var found: [String: (status: String, sealed: [UInt8], keyRow: Row?)] = [:]
+    static func exportRows(_ db: Database, _ numbers: [CaseNumber]) throws -> [(sealed: [UInt8], key: StoredCaseKey)] {
+        var found: [String: (status: String, sealed: [UInt8], key: StoredCaseKey?)] = [:]
         for start in stride(from: 0, to: numbers.count, by: 1000) {
             let part = numbers[start..<min(start + 1000, numbers.count)].map(\.description)
             let marks = Array(repeating: "?", count: part.count).joined(separator: ", ")
@@ -293,21 +293,18 @@ extension Store {
                     WHERE c.number IN (\(marks))
                     """, arguments: StatementArguments(part))
             while let row = try rows.next() {
-                let keyRow: Row? =
-                    (row[4] as Data?) == nil
-                    ? nil
-                    : ["group_id": row[3] as String, "sealed_key": row[4] as Data, "envelope_id": row[5] as Int64?]
-                found[row[0]] = (row[1], Array(row[2] as Data), keyRow)
+                let key = (row[4] as Data?).map {
+                    StoredCaseKey(group: row[3], sealed: Array($0), envelope: row[5])
+                }
+                found[row[0]] = (row[1], Array(row[2] as Data), key)
             }
         }
         return try numbers.map { n in
             guard let row = found[n.description], row.status == CaseStatus.closed.rawValue else {
                 throw StoreError(.notPermitted, "an archivist opens closed cases only (M6.1.3)")
             }
-            guard let keyRow = row.keyRow else {
-                throw StoreError(.noKey, "case \(n) is not sealed to the archive key")
-            }
-            return (row.sealed, keyRow)
+            guard let key = row.key else { throw StoreError(.noKey, "case \(n) is not sealed to the archive key") }
+            return (row.sealed, key)
         }
     }
 

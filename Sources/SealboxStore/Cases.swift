@@ -124,22 +124,37 @@ extension Store {
         ).execute(arguments: [number.description, Data(wrapped), envelope])
     }
 
+    /// A case key as stored for one group (`case_keys`): a sealed box to the group, or wrapped under a key envelope
+    /// (v6).
+    struct StoredCaseKey {
+        var group: String
+        var sealed: [UInt8]
+        var envelope: Int64?
+
+        init(group: String, sealed: [UInt8], envelope: Int64?) {
+            (self.group, self.sealed, self.envelope) = (group, sealed, envelope)
+        }
+
+        /// From a row with `group_id`, `sealed_key` and `envelope_id`.
+        init(row: Row) {
+            self.init(group: row["group_id"], sealed: Array(row["sealed_key"] as Data), envelope: row["envelope_id"])
+        }
+    }
+
     /// Opens one stored case key with the group's secret: a sealed box, or a key wrapped under an envelope.
-    static func unsealCaseKey(_ db: Database, _ number: CaseNumber, row: Row, with secret: BoxSecretKey) throws
-        -> SymmetricKey
+    static func unsealCaseKey(_ db: Database, _ number: CaseNumber, _ stored: StoredCaseKey, with secret: BoxSecretKey)
+        throws -> SymmetricKey
     {
-        let sealed = Array(row["sealed_key"] as Data)
-        guard let envelope = row["envelope_id"] as Int64? else {
-            return try SymmetricKey(SealedBox.open(sealed, with: secret))
+        guard let envelope = stored.envelope else {
+            return try SymmetricKey(SealedBox.open(stored.sealed, with: secret))
         }
         guard
             let wrapBox = try Data.fetchOne(
                 db, sql: "SELECT sealed_wrap_key FROM key_envelopes WHERE id = ?", arguments: [envelope])
         else { throw StoreError(.corrupted, "case \(number) names a missing key envelope") }
         let wrap = try SymmetricKey(SealedBox.open(Array(wrapBox), with: secret))
-        let group: String = row["group_id"]
         return try SymmetricKey(
-            XChaCha20Poly1305.open(sealed, using: wrap, authenticating: wrapAD(number, group, envelope)))
+            XChaCha20Poly1305.open(stored.sealed, using: wrap, authenticating: wrapAD(number, stored.group, envelope)))
     }
 
     /// Opens the case key with any group `user` holds among those the case is sealed to.
@@ -153,7 +168,7 @@ extension Store {
         for row in rows {
             let group: String = row["group_id"]
             guard let secret = try? openGroupSecret(db, group, for: user) else { continue }
-            return (try unsealCaseKey(db, number, row: row, with: secret.box), group)
+            return (try unsealCaseKey(db, number, StoredCaseKey(row: row), with: secret.box), group)
         }
         throw StoreError(.noKey, "\(user.id) holds no key that opens case \(number)")
     }

@@ -191,7 +191,7 @@ extension Store {
                 arguments: [group])
             for row in rows {
                 let number = try CaseNumber(parsing: row["case_number"] as String)
-                let key = try Self.unsealCaseKey(db, number, row: row, with: old.box)
+                let key = try Self.unsealCaseKey(db, number, StoredCaseKey(row: row), with: old.box)
                 try db.execute(
                     sql: """
                         UPDATE case_keys SET sealed_key = ?, group_version = ?, envelope_id = NULL

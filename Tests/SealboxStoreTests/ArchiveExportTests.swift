@@ -277,7 +277,7 @@ struct ArchiveTamperTests {
                 let key = try Row.fetchOne(
                     db, sql: "SELECT sealed_key FROM case_keys WHERE case_number = ? AND group_id = 'archive'",
                     arguments: [n.description])
-                #expect((key?["sealed_key"] as Data?) == (row.keyRow["sealed_key"] as Data?))
+                #expect((key?["sealed_key"] as Data?).map { Array($0) } == row.key.sealed && row.key.group == "archive")
             }
             let histories = try Store.events(db, cases: asked)
             #expect(histories.count == 3)
