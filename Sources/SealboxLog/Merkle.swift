@@ -49,6 +49,58 @@ public enum Merkle {
         MerkleTree(leaves: Array(leaves)).consistencyProof(m)
     }
 
+    /// MTH of leaves `start ..< end`, for ranges RFC 9162's splitting produces (every left part a perfect subtree
+    /// aligned to its own size), from the perfect subtrees `subtree(level, index)` gives: the hash of leaves
+    /// `index·2^level ..< (index+1)·2^level` (level 0: the leaf hash).
+    ///
+    /// A tree held whole (`MerkleTree`) and the store's persisted subtrees answer alike, so proofs are computed one
+    /// way whatever holds the tree: O(log n) subtrees for a hash or a proof.
+    public static func hash(_ start: Int, _ end: Int, _ subtree: (_ level: Int, _ index: Int) throws -> Hash) rethrows
+        -> Hash
+    {
+        let n = end - start
+        if n == 0 { return emptyRoot }
+        if n & (n - 1) == 0 && start % n == 0 {
+            let level = n.trailingZeroBitCount
+            return try subtree(level, start >> level)
+        }
+        let k = split(n)
+        return nodeHash(try hash(start, start + k, subtree), try hash(start + k, end, subtree))
+    }
+
+    /// PATH(index, D[0:size]) (RFC 9162 §2.1.3.1), from the perfect subtrees `subtree` gives (see `hash`).
+    public static func inclusionProof(
+        _ index: Int, size: Int, _ subtree: (_ level: Int, _ index: Int) throws -> Hash
+    ) rethrows -> [Hash] {
+        precondition(index >= 0 && index < size, "leaf index out of range")
+        func path(_ m: Int, _ start: Int, _ end: Int) throws -> [Hash] {
+            let n = end - start
+            guard n > 1 else { return [] }
+            let k = split(n)
+            if m < k { return try path(m, start, start + k) + [try hash(start + k, end, subtree)] }
+            return try path(m - k, start + k, end) + [try hash(start, start + k, subtree)]
+        }
+        return try path(index, 0, size)
+    }
+
+    /// PROOF(m, D[0:size]) (RFC 9162 §2.1.4.1), from the perfect subtrees `subtree` gives (see `hash`).
+    public static func consistencyProof(
+        _ m: Int, size: Int, _ subtree: (_ level: Int, _ index: Int) throws -> Hash
+    ) rethrows -> [Hash] {
+        precondition(m >= 0 && m <= size, "old size out of range")
+        guard m > 0 && m < size else { return [] }
+        func subproof(_ m: Int, _ start: Int, _ end: Int, complete: Bool) throws -> [Hash] {
+            let n = end - start
+            if m == n { return complete ? [] : [try hash(start, end, subtree)] }
+            let k = split(n)
+            if m <= k {
+                return try subproof(m, start, start + k, complete: complete) + [try hash(start + k, end, subtree)]
+            }
+            return try subproof(m - k, start + k, end, complete: false) + [try hash(start, start + k, subtree)]
+        }
+        return try subproof(m, 0, size, complete: true)
+    }
+
     /// Verifies an inclusion proof (RFC 9162 §2.1.3.2).
     public static func verifyInclusion(index: Int, size: Int, leaf: Hash, proof: [Hash], root: Hash) -> Bool {
         guard index >= 0, index < size else { return false }
@@ -138,22 +190,6 @@ public struct MerkleTree: Sendable {
         self.levels = levels
     }
 
-    /// Appends leaves (leaf hashes, in order), hashing each newly completed perfect subtree once: a tree kept
-    /// across an export's batches grows by what the log gained instead of being rebuilt from every leaf.
-    public mutating func append(_ leaves: some Sequence<Merkle.Hash>) {
-        for leaf in leaves {
-            levels[0].append(leaf)
-            var height = 0
-            while levels[height].count % 2 == 0 {
-                let below = levels[height]
-                let parent = Merkle.nodeHash(below[below.count - 2], below[below.count - 1])
-                if levels.count == height + 1 { levels.append([]) }
-                levels[height + 1].append(parent)
-                height += 1
-            }
-        }
-    }
-
     /// The number of leaves.
     public var size: Int { levels[0].count }
 
@@ -161,45 +197,16 @@ public struct MerkleTree: Sendable {
     public var root: Merkle.Hash { hash(0, size) }
 
     /// MTH of leaves `start ..< end`, for ranges RFC 9162's splitting produces.
-    func hash(_ start: Int, _ end: Int) -> Merkle.Hash {
-        let n = end - start
-        if n == 0 { return Merkle.emptyRoot }
-        if n & (n - 1) == 0 && start % n == 0 {
-            let height = n.trailingZeroBitCount
-            return levels[height][start >> height]
-        }
-        let k = Merkle.split(n)
-        return Merkle.nodeHash(hash(start, start + k), hash(start + k, end))
-    }
+    func hash(_ start: Int, _ end: Int) -> Merkle.Hash { Merkle.hash(start, end, subtree) }
+
+    /// The hash of leaves `index·2^level ..< (index+1)·2^level`, held since it was built.
+    private func subtree(_ level: Int, _ index: Int) -> Merkle.Hash { levels[level][index] }
 
     /// PATH(index, D[0:size]) (RFC 9162 §2.1.3.1).
-    public func inclusionProof(_ index: Int) -> [Merkle.Hash] {
-        precondition(index >= 0 && index < size, "leaf index out of range")
-        return path(index, 0, size)
-    }
-
-    private func path(_ m: Int, _ start: Int, _ end: Int) -> [Merkle.Hash] {
-        let n = end - start
-        guard n > 1 else { return [] }
-        let k = Merkle.split(n)
-        if m < k { return path(m, start, start + k) + [hash(start + k, end)] }
-        return path(m - k, start + k, end) + [hash(start, start + k)]
-    }
+    public func inclusionProof(_ index: Int) -> [Merkle.Hash] { Merkle.inclusionProof(index, size: size, subtree) }
 
     /// PROOF(m, D[0:size]) (RFC 9162 §2.1.4.1).
-    public func consistencyProof(_ m: Int) -> [Merkle.Hash] {
-        precondition(m >= 0 && m <= size, "old size out of range")
-        guard m > 0 && m < size else { return [] }
-        return subproof(m, 0, size, complete: true)
-    }
-
-    private func subproof(_ m: Int, _ start: Int, _ end: Int, complete: Bool) -> [Merkle.Hash] {
-        let n = end - start
-        if m == n { return complete ? [] : [hash(start, end)] }
-        let k = Merkle.split(n)
-        if m <= k { return subproof(m, start, start + k, complete: complete) + [hash(start + k, end)] }
-        return subproof(m - k, start + k, end, complete: false) + [hash(start, start + k)]
-    }
+    public func consistencyProof(_ m: Int) -> [Merkle.Hash] { Merkle.consistencyProof(m, size: size, subtree) }
 }
 
 /// The right edge of a growing tree: one perfect subtree hash per set bit of the size, largest first.
@@ -217,12 +224,24 @@ public struct MerkleFrontier: Sendable, Equatable {
     public var size: Int { subtrees.reduce(0) { $0 + $1.size } }
 
     /// Appends a leaf hash.
-    public mutating func append(_ leaf: Merkle.Hash) {
+    public mutating func append(_ leaf: Merkle.Hash) { append(leaf) { _, _, _ in } }
+
+    /// Appends a leaf hash, passing each perfect subtree it completes to `completed`, smallest first.
+    ///
+    /// Each comes with its level (log2 of its size), its index at that level (it holds leaves
+    /// `index·2^level ..< (index+1)·2^level`) and its hash. The store keeps the larger ones so that proofs never
+    /// need the whole log.
+    public mutating func append(
+        _ leaf: Merkle.Hash, completed: (_ level: Int, _ index: Int, _ hash: Merkle.Hash) throws -> Void
+    ) rethrows {
+        let end = size + 1
         subtrees.append((1, leaf))
         while subtrees.count >= 2, subtrees[subtrees.count - 1].size == subtrees[subtrees.count - 2].size {
             let right = subtrees.removeLast()
             let left = subtrees.removeLast()
-            subtrees.append((left.size * 2, Merkle.nodeHash(left.hash, right.hash)))
+            let merged = (size: left.size * 2, hash: Merkle.nodeHash(left.hash, right.hash))
+            subtrees.append(merged)
+            try completed(merged.size.trailingZeroBitCount, end / merged.size - 1, merged.hash)
         }
     }
 

@@ -186,8 +186,6 @@ extension Store {
         let recipients: [AgeRecipient]
         let origin: String
         let now: Timestamp
-        /// The export's one log prover, grown batch by batch; touched only by `openBatch`, on the serial queue.
-        let provers = ProverBox()
         /// The departments' seal public keys, each looked up once.
         let sealKeys: SealKeyCache
     }
@@ -208,12 +206,6 @@ extension Store {
             keys.withLock { $0[department] = key }
             return key
         }
-    }
-
-    /// Holds the export's log prover between batches.
-    final class ProverBox: @unchecked Sendable {
-        // Unchecked: used only by `openBatch`, which runs on the export's serial database queue.
-        var prover: LogProver?
     }
 
     /// A batch opened: its cases and the certificate of the checkpoint their proofs use.
@@ -254,23 +246,16 @@ extension Store {
             }
             try Self.setMeta(db, "log_frontier", frontier.encoded)
             try Self.signCheckpoint(db, by: run.archivist)
-            // One tree for the whole export, grown by the events logged since the last batch (taken out of its box
-            // while it grows, so that the arrays are not copied).
-            let prover: LogProver
-            if var grown = run.provers.prover.take() {
-                try grown.refresh(db)
-                prover = grown
-            } else {
-                prover = try LogProver(db)
-            }
-            run.provers.prover = prover
+            // Proofs against the checkpoint just signed, read from the log's kept subtrees (O(log n) rows each,
+            // however long the log).
+            var prover = try LogProver(db)
             let histories = try Self.events(db, cases: numbers)
             let opened = try cases.indices.map { i in
                 let history = histories[numbers[i].description] ?? []
                 let closing = history.last { $0.kind == "case.closed" }
                 return OpenedCase(
                     letterCase: cases[i], key: keys[i], sealed: sealed[i], history: history,
-                    proof: try closing.map { try prover.prove($0) })
+                    proof: try closing.map { try prover.prove(db, $0) })
             }
             return OpenedBatch(cases: opened, certificate: prover.signerCertificate)
         }

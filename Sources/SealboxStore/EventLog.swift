@@ -93,7 +93,20 @@ extension Store {
             sequence, event.caseNumber?.description, event.kind, event.actor.rawValue, event.at.secondsSinceEpoch,
             details, Data(leaf),
         ])
-        frontier.append(leaf)
+        try frontier.append(leaf) { try keepSubtree(db, $0, $1, $2) }
+    }
+
+    /// The smallest perfect subtrees the store keeps: 16 leaves.
+    ///
+    /// Smaller ones are hashed again from their leaves, one read of at most 16 leaf hashes, when a proof needs them.
+    /// About one row for every eight events.
+    public static let keptSubtreeLevel = 4
+
+    /// Keeps a perfect subtree the log just completed, if it is large enough (`keptSubtreeLevel`).
+    static func keepSubtree(_ db: Database, _ level: Int, _ index: Int, _ hash: Merkle.Hash) throws {
+        guard level >= keptSubtreeLevel else { return }
+        try db.cachedStatement(sql: "INSERT INTO log_subtrees(level, idx, hash) VALUES (?, ?, ?)")
+            .execute(arguments: [level, index, Data(hash)])
     }
 
     /// Signs a checkpoint of the current tree head with `signer`'s key, unless the last one has the same size.
@@ -173,37 +186,30 @@ extension Store {
     /// `extra` line carries the event's leaf text so that a verifier can recompute the leaf hash.
     /// - Throws: `StoreError.notFound` when the event does not exist or no checkpoint covers it yet.
     public func prove(event sequence: Int) throws -> TlogProof {
-        try read { db in try LogProver(db).prove(db, sequence) }
+        try read { db in
+            var prover = try LogProver(db)
+            return try prover.prove(db, sequence)
+        }
     }
 }
 
-/// Inclusion proofs against the latest signed checkpoint, from one tree built once (many proofs, one export).
+/// Inclusion proofs against the latest signed checkpoint, read from the log's kept subtrees: O(log n) rows a proof,
+/// and memory to match, whatever the size of the log (DESIGN §6).
 ///
-/// The recorded leaf hashes build the tree; a recorded hash that lies makes the proof fail against the signed
-/// checkpoint, so nothing is taken on trust.
+/// Nothing read is taken on trust: each proof is checked against the signed root before it is handed out, so an
+/// edited event, leaf hash or kept subtree is refused here, not found later by whoever checks the proof.
 struct LogProver {
     private(set) var checkpoint: SignedNote
-    private(set) var tree = MerkleTree(leaves: [])
+    /// The checkpoint's size and root.
+    private let head: Checkpoint
     /// The checkpoint signer's certificate as `ArchiveChain` reads it: the root's signature (base64) on the first
     /// line, then the certified text.
     private(set) var signerCertificate: [UInt8]
+    private var subtrees = StoredSubtrees()
 
+    /// A prover for the latest signed checkpoint.
+    /// - Throws: `StoreError.notFound` with no checkpoint; `.corrupted` when its signer is not a user.
     init(_ db: Database) throws {
-        (checkpoint, signerCertificate) = try Self.latest(db)
-        try grow(db)
-    }
-
-    /// Moves to the latest signed checkpoint, appending the leaves the log gained since: an export keeps one
-    /// prover for all its batches, so each batch reads only the new events, not the whole log again.
-    /// - Throws: `StoreError.notFound` with no checkpoint; `.corrupted` when the log has fewer events than its
-    ///   checkpoint, or the checkpoint is older than what this prover holds.
-    mutating func refresh(_ db: Database) throws {
-        (checkpoint, signerCertificate) = try Self.latest(db)
-        try grow(db)
-    }
-
-    /// The latest signed checkpoint and its signer's certificate.
-    private static func latest(_ db: Database) throws -> (SignedNote, [UInt8]) {
         guard let row = try Row.fetchOne(db, sql: "SELECT note, signer FROM checkpoints ORDER BY id DESC LIMIT 1")
         else { throw StoreError(.notFound, "no signed checkpoint yet") }
         guard
@@ -211,54 +217,95 @@ struct LogProver {
                 db, sql: "SELECT * FROM users WHERE id = ?", arguments: [row["signer"] as String])
         else { throw StoreError(.corrupted, "the latest checkpoint's signer is not a user of this store") }
         let signer = try UserRecord(row: user)
-        let certificate =
+        signerCertificate =
             Array((Base64.encode(signer.certificate) + "\n").utf8)
             + UserRecord.certified(signer.id, signer.roles, signer.department, signer.boxPublic, signer.signPublic)
-        return (try SignedNote(parsing: row["note"]), certificate)
-    }
-
-    /// Appends the recorded leaves between the tree's size and the checkpoint's.
-    private mutating func grow(_ db: Database) throws {
-        let size = try Checkpoint(parsing: checkpoint.text).size
-        guard size >= tree.size else {
-            throw StoreError(.corrupted, "the log's checkpoint went back; run sealbox audit verify")
-        }
-        var leaves: [Merkle.Hash] = []
-        leaves.reserveCapacity(size - tree.size)
-        let cursor = try Data.fetchCursor(
-            db, sql: "SELECT leaf_hash FROM events WHERE sequence > ? AND sequence <= ? ORDER BY sequence",
-            arguments: [tree.size, size])
-        while let leaf = try cursor.next() { leaves.append(Array(leaf)) }
-        guard tree.size + leaves.count == size else {
-            throw StoreError(.corrupted, "the log has fewer events than its checkpoint; run sealbox audit verify")
-        }
-        tree.append(leaves)
+        checkpoint = try SignedNote(parsing: row["note"])
+        head = try Checkpoint(parsing: checkpoint.text)
     }
 
     /// A proof of `event`, already read from the log.
-    /// - Throws: `StoreError.notFound` when no signed checkpoint covers it yet.
-    func prove(_ event: LoggedEvent) throws -> TlogProof {
+    /// - Throws: `StoreError.notFound` when no signed checkpoint covers it yet; `.corrupted` when the proof does not
+    ///   lead to the signed root.
+    mutating func prove(_ db: Database, _ event: LoggedEvent) throws -> TlogProof {
         try requireCovered(event.sequence)
-        return TlogProof(
-            extra: Array(event.leafText.utf8), index: event.sequence - 1,
-            proof: tree.inclusionProof(event.sequence - 1), checkpoint: checkpoint)
+        let index = event.sequence - 1
+        let proof = try Merkle.inclusionProof(index, size: head.size) { try self.subtrees.hash(db, $0, $1) }
+        let leaf = Array(event.leafText.utf8)
+        guard
+            Merkle.verifyInclusion(
+                index: index, size: head.size, leaf: Merkle.leafHash(leaf), proof: proof, root: head.root)
+        else {
+            throw StoreError(
+                .corrupted,
+                "event \(event.sequence) does not prove against the signed checkpoint (the event or the log's kept "
+                    + "subtrees were altered); run sealbox audit verify")
+        }
+        return TlogProof(extra: leaf, index: index, proof: proof, checkpoint: checkpoint)
     }
 
     /// A proof of event `sequence`, read from the log.
     /// - Throws: `StoreError.notFound` when no signed checkpoint covers it yet, or there is no such event.
-    func prove(_ db: Database, _ sequence: Int) throws -> TlogProof {
+    mutating func prove(_ db: Database, _ sequence: Int) throws -> TlogProof {
         try requireCovered(sequence)
         guard
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM events WHERE sequence = ?"), arguments: [sequence])
         else { throw StoreError(.notFound, "no event \(sequence)") }
-        return try prove(LoggedEvent(row: row))
+        return try prove(db, LoggedEvent(row: row))
     }
 
-    /// Refuses an event the tree (the latest signed checkpoint) does not cover.
+    /// Refuses an event the latest signed checkpoint does not cover.
     private func requireCovered(_ sequence: Int) throws {
-        guard sequence >= 1, sequence <= tree.size else {
+        guard sequence >= 1, sequence <= head.size else {
             throw StoreError(.notFound, "no signed checkpoint covers event \(sequence) yet")
+        }
+    }
+}
+
+/// The log's perfect subtrees as proofs ask for them: those of `Store.keptSubtreeLevel` and up read from
+/// `log_subtrees`, smaller ones hashed from their leaves (one read a tile of 16), each remembered for the next proof.
+struct StoredSubtrees {
+    private var known: [Int: Merkle.Hash] = [:]
+
+    /// The hash of leaves `index·2^level ..< (index+1)·2^level`.
+    /// - Throws: `StoreError.corrupted` when a kept subtree or a leaf is missing.
+    mutating func hash(_ db: Database, _ level: Int, _ index: Int) throws -> Merkle.Hash {
+        // Levels stay below 64 and indices below 2^57 for any log SQLite can hold.
+        let key = index << 6 | level
+        if let hash = known[key] { return hash }
+        let hash: Merkle.Hash
+        if level >= Store.keptSubtreeLevel {
+            guard
+                let stored = try Data.fetchOne(
+                    db.cachedStatement(sql: "SELECT hash FROM log_subtrees WHERE level = ? AND idx = ?"),
+                    arguments: [level, index])
+            else {
+                throw StoreError(
+                    .corrupted, "the log's kept subtree \(level)/\(index) is missing; run sealbox audit verify")
+            }
+            hash = Array(stored)
+        } else if level == 0 {
+            try readTile(db, of: index)
+            guard let leaf = known[index << 6] else {
+                throw StoreError(.corrupted, "event \(index + 1) is missing from the log; run sealbox audit verify")
+            }
+            hash = leaf
+        } else {
+            hash = Merkle.nodeHash(try self.hash(db, level - 1, 2 * index), try self.hash(db, level - 1, 2 * index + 1))
+        }
+        known[key] = hash
+        return hash
+    }
+
+    /// Remembers the recorded leaf hashes of the tile of 16 that holds leaf `index`.
+    private mutating func readTile(_ db: Database, of index: Int) throws {
+        let first = (index >> Store.keptSubtreeLevel) << Store.keptSubtreeLevel
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT sequence, leaf_hash FROM events WHERE sequence BETWEEN ? AND ?"),
+            arguments: [first + 1, first + (1 << Store.keptSubtreeLevel)])
+        while let row = try rows.next() {
+            if let leaf = row[1] as Data? { known[(row[0] as Int - 1) << 6] = Array(leaf) }
         }
     }
 }
@@ -299,8 +346,9 @@ public struct LoggedEvent: Sendable, Equatable {
 }
 
 extension Store {
-    /// An RFC 9162 consistency proof from a saved checkpoint's size to the latest signed checkpoint, built from the
-    /// recorded leaf hashes; the caller verifies it against both signed roots, so nothing is taken on trust.
+    /// An RFC 9162 consistency proof from a saved checkpoint's size to the latest signed checkpoint, read from the
+    /// log's kept subtrees (O(log n) rows); the caller verifies it against both signed roots, so nothing is taken on
+    /// trust.
     /// - Returns: the latest signed checkpoint and the proof.
     /// - Throws: `StoreError.notFound` when there is no checkpoint at least that large.
     public func consistencyProof(from size: Int) throws -> (latest: SignedNote, proof: [Merkle.Hash]) {
@@ -315,15 +363,9 @@ extension Store {
                 throw StoreError(
                     .notFound, "the latest checkpoint (size \(checkpoint.size)) is older than size \(size)")
             }
-            var leaves: [Merkle.Hash] = []
-            let cursor = try Data.fetchCursor(
-                db, sql: "SELECT leaf_hash FROM events WHERE sequence <= ? ORDER BY sequence",
-                arguments: [checkpoint.size])
-            while let leaf = try cursor.next() { leaves.append(Array(leaf)) }
-            guard leaves.count == checkpoint.size else {
-                throw StoreError(.corrupted, "the log has fewer events than its checkpoint; run sealbox audit verify")
-            }
-            return (latest, Merkle.consistencyProof(size, leaves[...]))
+            var subtrees = StoredSubtrees()
+            let proof = try Merkle.consistencyProof(size, size: checkpoint.size) { try subtrees.hash(db, $0, $1) }
+            return (latest, proof)
         }
     }
 }

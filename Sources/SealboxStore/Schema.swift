@@ -223,6 +223,22 @@ enum Schema {
             // instead of decrypting and encrypting them again. An attachment without one keeps the v8 (or v2) form.
             try db.alter(table: "case_attachments") { t in t.add(column: "sealed_file_key", .blob) }
         }
+        migrator.registerMigration("v13-log-subtrees") { db in
+            // The log's perfect subtrees of `Store.keptSubtreeLevel` and up, kept as they complete, so that a
+            // proof reads O(log n) rows instead of every leaf hash (an export held the whole tree in memory: ~160
+            // bytes an event). Filled here from the leaves already logged.
+            try db.create(table: "log_subtrees", options: .withoutRowID) { t in
+                t.column("level", .integer).notNull()
+                t.column("idx", .integer).notNull()
+                t.column("hash", .blob).notNull()
+                t.primaryKey(["level", "idx"])
+            }
+            var frontier = MerkleFrontier()
+            let leaves = try Row.fetchCursor(db, sql: "SELECT leaf_hash FROM events ORDER BY sequence")
+            while let row = try leaves.next() {
+                try frontier.append(Array((row[0] as Data?) ?? Data())) { try Store.keepSubtree(db, $0, $1, $2) }
+            }
+        }
         return migrator
     }
 }

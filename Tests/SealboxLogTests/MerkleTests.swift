@@ -58,20 +58,32 @@ struct MerkleTests {
         #expect(Hex.encode(Merkle.emptyRoot) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 
-    /// A tree built whole and one grown by appends (in uneven steps) answer alike, and as the reference does.
-    @Test func aGrownTreeAnswersAsOneBuiltWhole() {
-        let leaves = Self.entries(40).map { Merkle.leafHash($0) }
-        var grown = MerkleTree(leaves: [])
-        var size = 0
-        for step in [1, 2, 1, 5, 3, 8, 1, 1, 13, 5] {
-            grown.append(leaves[size..<(size + step)])
-            size += step
-            let whole = MerkleTree(leaves: Array(leaves[0..<size]))
-            #expect(grown.size == size && grown.root == whole.root && grown.root == Merkle.root(leaves[0..<size]))
-            for index in 0..<size {
-                #expect(grown.inclusionProof(index) == Merkle.inclusionProof(index, leaves[0..<size]))
+    /// Proofs read from kept subtrees answer as a tree held whole does: the frontier names each perfect subtree
+    /// it completes (level and index) as the store keeps them, smaller ones are hashed again from their leaves, and
+    /// only subtrees inside the tree are asked for.
+    @Test(arguments: 0...4)
+    func proofsFromKeptSubtreesMatchATreeHeldWhole(keptLevel: Int) {
+        let leaves = Self.entries(70).map { Merkle.leafHash($0) }
+        var kept: [String: Merkle.Hash] = [:]
+        var frontier = MerkleFrontier()
+        for (size, leaf) in zip(1..., leaves) {
+            frontier.append(leaf) { level, index, hash in
+                #expect(level >= 1 && (index + 1) << level == size, "a completed subtree ends at the new leaf")
+                if level >= keptLevel { kept["\(level)/\(index)"] = hash }
             }
-            for m in 0...size { #expect(grown.consistencyProof(m) == whole.consistencyProof(m)) }
+            let whole = MerkleTree(leaves: Array(leaves[0..<size]))
+            func subtree(_ level: Int, _ index: Int) -> Merkle.Hash {
+                #expect((index + 1) << level <= size, "a subtree outside the tree was asked for")
+                if level == 0 { return leaves[index] }
+                if level >= keptLevel, let hash = kept["\(level)/\(index)"] { return hash }
+                #expect(level < keptLevel, "kept subtree \(level)/\(index) was never completed")
+                return Merkle.nodeHash(subtree(level - 1, 2 * index), subtree(level - 1, 2 * index + 1))
+            }
+            #expect(Merkle.hash(0, size, subtree) == whole.root && whole.root == frontier.root)
+            for index in 0..<size {
+                #expect(Merkle.inclusionProof(index, size: size, subtree) == whole.inclusionProof(index))
+            }
+            for m in 0...size { #expect(Merkle.consistencyProof(m, size: size, subtree) == whole.consistencyProof(m)) }
         }
     }
 

@@ -173,4 +173,61 @@ struct AuditTests {
         }
         #expect(throws: StoreError.self) { try f.store.prove(event: 100_000) }
     }
+
+    /// Proofs come from the log's kept subtrees (DESIGN §6: O(log n) rows a proof), equal to those of the whole
+    /// tree; an altered or missing kept subtree is refused when a proof needs it, never handed out.
+    @Test func proofsReadTheKeptSubtreesAndRefuseAlteredOnes() throws {
+        let (f, _, _) = try Self.setUp()
+        let (second, _) = try f.store.register(StoreTests.letter(at: f.now), by: f.user("clerk").actor, at: f.now)
+        try f.runToClosure(second, feedback: "調查", reply: "答覆")
+        let size = try Checkpoint(parsing: try #require(try f.store.latestCheckpoint()).text).size
+        let leaves = try f.store.pool.read { db in
+            try Data.fetchAll(db, sql: "SELECT leaf_hash FROM events ORDER BY sequence").map { Array($0) }
+        }
+        #expect(size >= 33, "the log should hold a kept subtree of 32 and more")
+        let whole = MerkleTree(leaves: Array(leaves[0..<size]))
+        for sequence in 1...size {
+            #expect(try f.store.prove(event: sequence).proof == whole.inclusionProof(sequence - 1))
+        }
+        let kept = try f.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM log_subtrees") }
+        let expected = (Store.keptSubtreeLevel..<20).reduce(0) { $0 + leaves.count >> $1 }
+        #expect(kept == expected)
+        // From an auditor's saved size to the latest, too.
+        let (latest, consistency) = try f.store.consistencyProof(from: 5)
+        #expect(consistency == whole.consistencyProof(5))
+        #expect(try Checkpoint(parsing: latest.text).size == size)
+        // Leaves 1–16 make kept subtree 4/0: the proof of event 20 needs it, that of event 3 only its leaves.
+        try f.store.pool.write { db in
+            try db.execute(sql: "UPDATE log_subtrees SET hash = zeroblob(32) WHERE level = 4 AND idx = 0")
+        }
+        #expect(try f.store.prove(event: 3).proof == whole.inclusionProof(2))
+        let altered = #expect(throws: StoreError.self) { try f.store.prove(event: 20) }
+        #expect(altered?.code == .corrupted && altered?.message.contains("does not prove") == true)
+        try f.store.pool.write { db in try db.execute(sql: "DELETE FROM log_subtrees WHERE level = 4 AND idx = 0") }
+        let missing = #expect(throws: StoreError.self) { try f.store.prove(event: 20) }
+        #expect(missing?.message.contains("kept subtree 4/0 is missing") == true)
+        // An edited event is refused too, before its proof could reach a package.
+        try f.store.pool.write { db in try db.execute(sql: "UPDATE events SET actor = 'mallory' WHERE sequence = 3") }
+        let edited = #expect(throws: StoreError.self) { try f.store.prove(event: 3) }
+        #expect(edited?.message.contains("event 3 does not prove") == true)
+    }
+
+    /// A store whose log predates the kept subtrees gets them from its leaves when it is opened (migration v13).
+    @Test func keptSubtreesAreFilledInForAnOlderLog() throws {
+        let (f, _, _) = try Self.setUp()
+        let before = try f.store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT level, idx, hash FROM log_subtrees ORDER BY level, idx")
+        }
+        #expect(!before.isEmpty)
+        try f.store.pool.write { db in
+            try db.execute(sql: "DROP TABLE log_subtrees")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v13-log-subtrees'")
+        }
+        let reopened = try Store(path: f.store.path, policies: StoreFixture.policies())
+        let after = try reopened.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT level, idx, hash FROM log_subtrees ORDER BY level, idx")
+        }
+        #expect(after == before)
+        #expect(try reopened.prove(event: 20).proof == (try f.store.prove(event: 20)).proof)
+    }
 }

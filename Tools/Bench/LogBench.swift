@@ -19,15 +19,20 @@ func benchLog(events count: Int = 1_000_000) throws {
         admin: "admin", passphrase: pass,
         kdf: Argon2idParameters(opsLimit: 1, memoryBytes: 8192, salt: SecureRandom.bytes(16)), at: now)
     let admin = try store.unlock("admin", passphrase: pass, at: now)
-    // Fill the log directly (a bench set-up, not the API path): same leaf format, frontier, one checkpoint.
+    // Fill the log directly (a bench set-up, not the API path): same leaf format, frontier, kept subtrees, one
+    // checkpoint.
     let pool = try DatabasePool(path: path)
     var leafTexts: [[UInt8]] = []
     leafTexts.reserveCapacity(count)
     try pool.write { db in
         let start = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0
         var frontier = MerkleFrontier()
+        let keep = try db.makeStatement(sql: "INSERT OR REPLACE INTO log_subtrees(level, idx, hash) VALUES (?, ?, ?)")
+        func kept(_ level: Int, _ index: Int, _ hash: Merkle.Hash) throws {
+            if level >= Store.keptSubtreeLevel { try keep.execute(arguments: [level, index, Data(hash)]) }
+        }
         for row in try Row.fetchAll(db, sql: "SELECT leaf_hash FROM events ORDER BY sequence") {
-            frontier.append(Array(row["leaf_hash"] as Data))
+            try frontier.append(Array(row["leaf_hash"] as Data), completed: kept)
         }
         let insert = try db.makeStatement(
             sql:
@@ -47,7 +52,7 @@ func benchLog(events count: Int = 1_000_000) throws {
             try insert.execute(arguments: [
                 sequence, number, "case.assigned", "clerk.li", at.secondsSinceEpoch, details, Data(leaf),
             ])
-            frontier.append(leaf)
+            try frontier.append(leaf, completed: kept)
             leafTexts.append(text)
         }
         try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'log_frontier'", arguments: [Data(frontier.encoded)])
