@@ -239,23 +239,42 @@ extension FileStreams {
         guard fsync(fd) == 0 else { throw CryptoError(.io, "cannot sync \(path)") }
     }
 
-    /// Flushes each of `paths` to disk (`fsync`), many at once: the file system then commits its journal once for
-    /// several files, where one after another each waits for its own commit.
+    /// Flushes each of `paths` to disk (`fsync`), many at once: the file system then commits several files in one
+    /// go, where one after another each waits for its own commit.
     /// - Throws: `CryptoError.io` for the first file that cannot be synced.
-    public static func sync(paths: [String], concurrently width: Int = 16) throws {
-        let failures = Mutex<[String]>([])
-        let queue = DispatchQueue(label: "sealbox.sync", attributes: .concurrent)
-        let group = DispatchGroup()
-        let slots = DispatchSemaphore(value: max(width, 1))
-        for path in paths {
-            slots.wait()
-            queue.async(group: group) {
-                defer { slots.signal() }
-                do { try sync(path: path) } catch { failures.withLock { $0.append(path) } }
+    public static func sync(paths: [String]) throws {
+        let syncs = SyncGroup()
+        for (i, path) in paths.enumerated() { syncs.start(path, lane: i) }
+        try syncs.wait()
+    }
+
+    /// Files flushed to disk (`fsync`) in the background as soon as each is written, then waited for together: an
+    /// archive export starts each package's sync when its last byte is out, so that when its batch is recorded the
+    /// disk has most of them, and the processors never wait for it meanwhile.
+    ///
+    /// Syncs run on eight lanes shared by the process (a file goes to lane `lane % 8`), each a serial queue, so that
+    /// no more than eight threads at a time wait for the disk.
+    public final class SyncGroup: Sendable {
+        private static let lanes = (0..<8).map { DispatchQueue(label: "sealbox.sync.\($0)") }
+        private let group = DispatchGroup()
+        private let failures = Mutex<[String]>([])
+
+        /// An empty group.
+        public init() {}
+
+        /// Starts syncing the file at `path` on lane `lane % 8`.
+        public func start(_ path: String, lane: Int) {
+            Self.lanes[lane % Self.lanes.count].async(group: group) { [self] in
+                do { try FileStreams.sync(path: path) } catch { failures.withLock { $0.append(path) } }
             }
         }
-        group.wait()
-        if let failed = failures.withLock({ $0.first }) { throw CryptoError(.io, "cannot sync \(failed)") }
+
+        /// Waits for every sync started.
+        /// - Throws: `CryptoError.io` naming the first file that could not be synced.
+        public func wait() throws {
+            group.wait()
+            if let failed = failures.withLock({ $0.first }) { throw CryptoError(.io, "cannot sync \(failed)") }
+        }
     }
 
     /// Writes secret bytes to standard output (a recovery key shown once), with no `String` copy.

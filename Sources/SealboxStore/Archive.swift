@@ -130,7 +130,11 @@ extension Store {
                 )
                 queueOpening(k + 2)
                 recordings.append(
-                    Pending(on: database) { try chain.record(batch.temporaries) { try self.recordBatch(batch, run) } })
+                    Pending(on: database) {
+                        // Whatever the outcome, no sync of the batch is left running once its step is done.
+                        defer { try? batch.syncs.wait() }
+                        return try chain.record(batch.temporaries) { try self.recordBatch(batch, run) }
+                    })
                 unrecorded = nil
                 try collect(waiting: false)
             } catch {
@@ -141,6 +145,7 @@ extension Store {
         // Nothing runs on after this returns: every queued opening and recording is waited for, and a batch
         // written but never queued for its record leaves no partial file.
         for opening in openings.values { _ = try? opening.wait() }
+        try? unrecorded?.syncs.wait()
         Self.removePartials(unrecorded?.temporaries ?? [])
         do {
             try collect(waiting: true)
@@ -214,13 +219,14 @@ extension Store {
         var certificate: [UInt8]
     }
 
-    /// A batch written as partial files (not yet synced), with each case's archived document sealed, not yet
-    /// recorded.
+    /// A batch written as partial files (their syncs started, not yet waited for), with each case's archived
+    /// document sealed, not yet recorded.
     struct WrittenBatch: Sendable {
         var opened: [OpenedCase]
         var packages: [ExportedPackage]
         var temporaries: [String]
         var archived: [PreparedTransition]
+        var syncs: FileStreams.SyncGroup
     }
 
     /// Opens a batch in one transaction: each case key opened with the archive secret (one X25519 operation a
@@ -293,12 +299,13 @@ extension Store {
         }
     }
 
-    /// Writes an opened batch as partial files, not yet synced (`recordBatch` syncs them).
+    /// Writes an opened batch as partial files, each synced in the background from its last byte on
+    /// (`recordBatch` waits for them).
     ///
     /// The payloads in parallel (no package's payload depends on another), then in order the unsigned tag files that
     /// chain each package to the one before (small and quick), then in parallel each package's tag manifest signed,
-    /// its tags written and its case's archived document sealed. On failure no partial file of the batch stays
-    /// behind.
+    /// its tags written, its sync started and its case's archived document sealed. On failure no partial file of
+    /// the batch stays behind.
     func writeBatch(_ batch: OpenedBatch, after sequence: Int, previous: String, _ run: ExportRun) throws
         -> WrittenBatch
     {
@@ -307,6 +314,7 @@ extension Store {
             "\(String(format: "%06d", sequence + 1 + $0))-\(opened[$0].letterCase.number).tar"
         }
         let temporaries = names.map { "\(run.folder)/.\($0).partial" }
+        let syncs = FileStreams.SyncGroup()
         do {
             let bags = try Parallel.map(opened.count) { i in
                 let bag = try writePayload(opened[i], certificate: batch.certificate, to: temporaries[i], run)
@@ -342,12 +350,16 @@ extension Store {
                 try bags[i].value.finish(
                     writing: finished[i], signer: run.signer,
                     trustedComment: "Sealbox-Sequence: \(p.sequence) \(p.caseNumber)", sync: false)
+                // The disk has the package from now on: by the time the batch is recorded, most are synced.
+                syncs.start(temporaries[i], lane: i)
                 return try prepare(
                     .archive(package: "\(p.sequence):\(p.tagDigest.prefix(16))"), to: opened[i].letterCase,
                     key: opened[i].key, by: run.archivist, at: run.now)
             }
-            return WrittenBatch(opened: opened, packages: packages, temporaries: temporaries, archived: archived)
+            return WrittenBatch(
+                opened: opened, packages: packages, temporaries: temporaries, archived: archived, syncs: syncs)
         } catch {
+            try? syncs.wait()
             Self.removePartials(temporaries)
             throw error
         }
@@ -362,9 +374,10 @@ extension Store {
     /// - Returns: the packages recorded.
     func recordBatch(_ batch: WrittenBatch, _ run: ExportRun) throws -> [ExportedPackage] {
         do {
-            // Durable before recorded: every partial file synced, many at once (the file system commits several in
-            // one go). Here, on the database queue, the wait for the disk overlaps the writing of the next batch.
-            try FileStreams.sync(paths: batch.temporaries)
+            // Durable before recorded: every partial file synced (started as each was written, several at once).
+            // Here, on the database queue, what is left of the wait for the disk overlaps the writing of the next
+            // batch.
+            try batch.syncs.wait()
             try write { db in
                 var frontier = try Self.frontier(db)
                 for (i, p) in batch.packages.enumerated() {
