@@ -208,11 +208,7 @@ public enum BagVerifier {
         if tags["bagit.txt"].map({ $0.elementsEqual(Self.bagit) }) != true {
             report.problems.append("bagit.txt: missing or not BagIt 1.0 UTF-8")
         }
-        for line in Self.lines(tags["bag-info.txt"] ?? []) {
-            guard let colon = line.firstIndex(of: 0x3A) else { continue }
-            report.info[String(decoding: line[..<colon], as: UTF8.self)] = String(
-                decoding: Self.trimmed(line[(colon + 1)...]), as: UTF8.self)
-        }
+        report.info = Self.info(tags["bag-info.txt"] ?? [])
         // The payload manifest: every data file listed once, every listed file present, every digest right.
         guard let manifest = tags["manifest-sha512.txt"] else {
             report.problems.append("manifest-sha512.txt: missing")
@@ -275,6 +271,17 @@ public enum BagVerifier {
     }
 
     static let bagit = Array("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".utf8)
+
+    /// The labels of a `bag-info.txt` (RFC 8493 §2.2.2), each value trimmed; a later label of the same name wins.
+    static func info(_ bagInfo: [UInt8]) -> [String: String] {
+        var info: [String: String] = [:]
+        for line in lines(bagInfo) {
+            guard let colon = line.firstIndex(of: 0x3A) else { continue }
+            info[String(decoding: line[..<colon], as: UTF8.self)] = String(
+                decoding: trimmed(line[(colon + 1)...]), as: UTF8.self)
+        }
+        return info
+    }
 
     /// The non-empty lines of a tag file, without a trailing CR.
     static func lines(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {

@@ -3,13 +3,14 @@ import Foundation
 internal import SealboxArchive
 internal import SealboxCore
 internal import SealboxCrypto
+internal import SealboxReport
 internal import SealboxStore
 
 /// `sealbox archive …`: signed, chained archive packages (M6.1).
 struct ArchiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "archive", abstract: "Export closed cases as signed, chained packages; verify packages.",
-        subcommands: [Key.self, Identity.self, Export.self, Verify.self, Open.self, Reconcile.self])
+        subcommands: [Key.self, Identity.self, Export.self, Verify.self, Catalog.self, Open.self, Reconcile.self])
 
     struct Key: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -156,6 +157,113 @@ struct ArchiveCommand: AsyncParsableCommand {
                 throw CLIError(.dataError, "\(failures) of \(reports.count) package(s) do not verify")
             }
             print("\(reports.count) package(s) verified as one chain")
+        }
+    }
+
+    struct Catalog: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "List packages from their PII-free metadata (no key), filtered; find what retention ends (M6.1.1).",
+            discussion: """
+                Reads each package's data/metadata.json and bag-info.txt without extracting and without a key. \
+                Prints sequence, case number, closing date, category, departments, outcome, retention class, \
+                the last day to keep the package and its file, one package a line (--json: one object a line). \
+                A package is kept until 31 December of the year it closed plus its class's years (counted, as \
+                archives count, in whole years from 1 January after closing); a class of 0 years is permanent. \
+                A finding aid, not a check: `archive verify` checks every byte.
+                """)
+        @Option(help: "Only packages handled by this department.") var department: String?
+        @Option(help: "Only packages of this category.") var category: String?
+        @Option(help: "Only packages closed in this period: 2026, 2026-Q3, 2026-07 or 2026-07-01..2026-09-30.")
+        var closed: String?
+        @Option(help: "Only packages whose retention ends on or before this date (YYYY-MM-DD): due for review.")
+        var dueBy: String?
+        @Flag(help: "One JSON object a line.") var json = false
+        @Argument(help: "Package files, or folders of them (their *.tar files).") var packages: [String]
+
+        func run() async throws {
+            var period: (CivilDate, CivilDate)?
+            var due: CivilDate?
+            do {
+                if let closed { period = try AssessmentReport.period(closed) }
+                if let dueBy { due = try CivilDate(parsing: dueBy) }
+            } catch { throw CLIError(.usage, error.message) }
+            var (listed, unreadable) = (0, 0)
+            for path in try Self.packageFiles(packages) {
+                let entry: CatalogEntry
+                do { entry = try ArchiveCatalog.entry(ofPackage: path) } catch let error as ArchiveError {
+                    FileStreams.writeStandardError("sealbox: cannot catalog \(path): \(error.message)\n")
+                    unreadable += 1
+                    continue
+                }
+                let m = entry.metadata
+                let closedOn = m["closed"].flatMap { try? CivilDate(parsing: $0) }
+                let keepUntil = Self.keepUntil(closed: closedOn, years: m["retention_years"])
+                if let department,
+                    !(m["departments"] ?? "").split(separator: ",").contains(where: { $0 == department })
+                {
+                    continue
+                }
+                if let category, m["category"] != category { continue }
+                if let (from, to) = period {
+                    guard let closedOn, from <= closedOn, closedOn <= to else { continue }
+                }
+                if let due {
+                    guard case .date(let last)? = keepUntil, last <= due else { continue }
+                }
+                let sequence = entry.sequence.map(String.init) ?? "?"
+                let keep = keepUntil?.description ?? "unknown"
+                if json {
+                    var fields = m
+                    (fields["sequence"], fields["keep_until"], fields["file"]) = (sequence, keep, path)
+                    print(jsonLine(fields))
+                } else {
+                    let columns = [
+                        sequence, m["number"] ?? entry.bag, m["closed"] ?? "", m["category"] ?? "",
+                        m["departments"] ?? "", m["outcome"] ?? "", m["retention_class"] ?? "", keep, path,
+                    ]
+                    print(columns.joined(separator: "\t"))
+                }
+                listed += 1
+            }
+            FileStreams.writeStandardError("\(listed) package(s) listed\n")
+            guard unreadable == 0 else { throw CLIError(.dataError, "\(unreadable) package(s) could not be read") }
+        }
+
+        /// The last day to keep a package, from its metadata.
+        enum KeepUntil: CustomStringConvertible {
+            case date(CivilDate)
+            case permanent
+
+            var description: String {
+                switch self {
+                case .date(let d): "\(d)"
+                case .permanent: "permanent"
+                }
+            }
+        }
+
+        /// 31 December of the closing year plus `years`, or permanent for 0 years; nil when either is missing or
+        /// not a number.
+        static func keepUntil(closed: CivilDate?, years: String?) -> KeepUntil? {
+            guard let closed, let years = years.flatMap({ Int($0) }), years >= 0 else { return nil }
+            guard years > 0 else { return .permanent }
+            return (try? CivilDate(closed.year + years, 12, 31)).map { .date($0) }
+        }
+
+        /// Package files named, or found as `*.tar` in a named folder (sorted by name: sequence order).
+        /// - Throws: `CLIError.noInput` for a path that does not exist.
+        static func packageFiles(_ paths: [String]) throws -> [String] {
+            var files: [String] = []
+            for path in paths {
+                guard FileStreams.exists(path) else { throw CLIError(.noInput, "\(path) does not exist") }
+                guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+                    files.append(path)
+                    continue
+                }
+                files += names.filter { $0.hasSuffix(".tar") && !$0.hasPrefix(".") }.sorted().map { "\(path)/\($0)" }
+            }
+            return files
         }
     }
 }

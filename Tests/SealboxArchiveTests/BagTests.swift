@@ -210,4 +210,52 @@ struct BagTests {
             try TarReader.forEachEntry(ofFile: dir.appendingPathComponent("missing.tar").path) { _, _, _ in }
         }
     }
+
+    /// A catalog entry is read from the package's clear metadata and bag-info, skipping the payload; a package with
+    /// two bags, no metadata, an oversized one, one that is not an object of strings, or an unsafe entry is refused
+    /// with its own message.
+    @Test func aCatalogEntryIsReadFromClearMetadataAndHostileOnesAreRefused() throws {
+        let dir = try ExternalTools.temporaryFolder("sealbox-bag")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (path, _) = try Self.makeBag(in: dir, signer: Minisign.SecretKey(key: .generate()))
+        let entry = try ArchiveCatalog.entry(ofPackage: path)
+        #expect(entry.bag == "2026-000123" && entry.metadata == ["number": "2026-000123"] && entry.path == path)
+        func tar(_ entries: [(String, [UInt8])]) throws -> String {
+            let path = dir.appendingPathComponent("cat-\(UUID().uuidString).tar").path
+            let tar = try TarWriter(path: path, modificationTime: 0)
+            for (name, bytes) in entries { try tar.add(name, bytes: bytes) }
+            try tar.close()
+            return path
+        }
+        // A bag-info with a tab and CRLF is read as the verifier reads it.
+        let metadata = Array(#"{"number":"2026-000001","closed":"2026-03-02"}"#.utf8)
+        let good = try tar([
+            ("b/data/metadata.json", metadata), ("b/bag-info.txt", Array("Sealbox-Sequence:\t7 \r\n".utf8)),
+        ])
+        let read = try ArchiveCatalog.entry(ofPackage: good)
+        #expect(read.sequence == 7 && read.metadata["closed"] == "2026-03-02" && read.bag == "b")
+        let refused: [(String, [(String, [UInt8])], String)] = [
+            ("two bags", [("a/data/metadata.json", metadata), ("b/bag-info.txt", [])], "more than one bag"),
+            ("no metadata", [("b/bag-info.txt", Array("Sealbox-Sequence: 1\n".utf8))], "no data/metadata.json"),
+            (
+                "oversized",
+                [("b/data/metadata.json", [UInt8](repeating: 0x20, count: ArchiveCatalog.maxTagBytes + 1))],
+                "larger than 64 KiB"
+            ),
+            ("not strings", [("b/data/metadata.json", Array(#"{"number":7}"#.utf8))], "not a JSON object of strings"),
+            ("not JSON", [("b/data/metadata.json", Array("number: 7".utf8))], "not a JSON object of strings"),
+        ]
+        for (label, entries, message) in refused {
+            let error = #expect(throws: ArchiveError.self, "\(label)") {
+                try ArchiveCatalog.entry(ofPackage: try tar(entries))
+            }
+            #expect(
+                error?.code == .invalidBag && error?.message.contains(message) == true,
+                "\(label): \(error?.message ?? "")")
+        }
+        let unsafe = #expect(throws: ArchiveError.self) {
+            try ArchiveCatalog.entry(ofPackage: try tar([("../b/data/metadata.json", metadata)]))
+        }
+        #expect(unsafe?.code == .unsafeEntry)
+    }
 }

@@ -58,6 +58,36 @@ struct ArchiveCLITests {
         #expect(pinned.status == 0 && !pinned.stderr.contains("not checked"), "\(pinned.stdout)\(pinned.stderr)")
         let badTrust = try run(["archive", "verify", "--key", pub, "--trust", pub, package], dir, "pw", "")
         #expect(badTrust.status == 65 || badTrust.status == 64, "\(badTrust.status)")
+        // The catalog (M6.1.1 findable): from the packages' clear metadata, no key, no personal data; filtered.
+        let catalog = try run(["archive", "catalog", archive], dir, "pw", "")
+        let columns = catalog.stdout.split(separator: "\n").first.map {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        }
+        #expect(catalog.status == 0 && catalog.stderr.contains("1 package(s) listed"), "\(catalog.stderr)")
+        let closedYear = try #require(columns.flatMap { Int($0[2].prefix(4)) })
+        #expect(
+            columns == [
+                "1", n, columns?[2] ?? "", "", "transport", "replied", "standard", "\(closedYear + 30)-12-31", package,
+            ],
+            "\(catalog.stdout)")
+        #expect(!catalog.stdout.contains("13900008888"))
+        for (filter, listed) in [
+            (["--department", "transport"], 1), (["--department", "parks"], 0), (["--closed", "\(closedYear)"], 1),
+            (["--closed", "\(closedYear + 1)"], 0), (["--due-by", "\(closedYear + 30)-12-31"], 1),
+            (["--due-by", "\(closedYear + 30)-12-30"], 0),
+        ] {
+            let out = try run(["archive", "catalog"] + filter + [package], dir, "pw", "")
+            #expect(out.status == 0 && out.stderr.contains("\(listed) package(s) listed"), "\(filter): \(out.stderr)")
+        }
+        let json = try run(["archive", "catalog", "--json", archive], dir, "pw", "")
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: String]
+        #expect(
+            object?["number"] == n && object?["keep_until"] == "\(closedYear + 30)-12-31" && object?["sequence"] == "1")
+        #expect(try run(["archive", "catalog", "--closed", "2026-Q9", archive], dir, "pw", "").status == 64)
+        let unreadable = try run(["archive", "catalog", pub, package], dir, "pw", "")
+        #expect(unreadable.status == 65 && unreadable.stderr.contains("cannot catalog \(pub)"), "\(unreadable.stderr)")
+        #expect(unreadable.stdout.contains(n))
+        #expect(try run(["archive", "catalog", "\(archive)/nothing.tar"], dir, "pw", "").status == 66)
         // A flipped byte in a sealed payload: exit 65, the file named.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: package))
         let at = try #require(bytes.range(of: Data("letter.json.age".utf8))).upperBound + 700
