@@ -12,6 +12,21 @@ struct ArchiveCommand: AsyncParsableCommand {
         commandName: "archive", abstract: "Export closed cases as signed, chained packages; verify packages.",
         subcommands: [Key.self, Identity.self, Export.self, Verify.self, Catalog.self, Open.self, Reconcile.self])
 
+    /// Package files named, or found as `*.tar` in a named folder (sorted by name: sequence order).
+    /// - Throws: `CLIError.noInput` for a path that does not exist.
+    static func packageFiles(_ paths: [String]) throws -> [String] {
+        var files: [String] = []
+        for path in paths {
+            guard FileStreams.exists(path) else { throw CLIError(.noInput, "\(path) does not exist") }
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+                files.append(path)
+                continue
+            }
+            files += names.filter { $0.hasSuffix(".tar") && !$0.hasPrefix(".") }.sorted().map { "\(path)/\($0)" }
+        }
+        return files
+    }
+
     struct Key: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the archive's age recipient and write its minisign public key (no secret involved).")
@@ -121,9 +136,12 @@ struct ArchiveCommand: AsyncParsableCommand {
                 The store's trust file (from `sealbox audit trust export`): also check each log proof's checkpoint \
                 signature, by a user the pinned root key certified.
                 """) var trust: String?
-        @Argument(help: "Package files.") var packages: [String]
+        @Argument(help: "Package files, or folders of them (their *.tar files, in name order: sequence order).")
+        var packages: [String]
 
         func run() async throws {
+            let packages = try ArchiveCommand.packageFiles(packages)
+            guard !packages.isEmpty else { throw CLIError(.noInput, "no package to verify (a folder holds no *.tar)") }
             var log: LogTrust?
             if let trust {
                 do {
@@ -189,7 +207,7 @@ struct ArchiveCommand: AsyncParsableCommand {
                 if let dueBy { due = try CivilDate(parsing: dueBy) }
             } catch { throw CLIError(.usage, error.message) }
             var (listed, unreadable) = (0, 0)
-            for path in try Self.packageFiles(packages) {
+            for path in try ArchiveCommand.packageFiles(packages) {
                 let entry: CatalogEntry
                 do { entry = try ArchiveCatalog.entry(ofPackage: path) } catch let error as ArchiveError {
                     FileStreams.writeStandardError("sealbox: cannot catalog \(path): \(error.message)\n")
@@ -249,21 +267,6 @@ struct ArchiveCommand: AsyncParsableCommand {
             guard let closed, let years = years.flatMap({ Int($0) }), years >= 0 else { return nil }
             guard years > 0 else { return .permanent }
             return (try? CivilDate(closed.year + years, 12, 31)).map { .date($0) }
-        }
-
-        /// Package files named, or found as `*.tar` in a named folder (sorted by name: sequence order).
-        /// - Throws: `CLIError.noInput` for a path that does not exist.
-        static func packageFiles(_ paths: [String]) throws -> [String] {
-            var files: [String] = []
-            for path in paths {
-                guard FileStreams.exists(path) else { throw CLIError(.noInput, "\(path) does not exist") }
-                guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
-                    files.append(path)
-                    continue
-                }
-                files += names.filter { $0.hasSuffix(".tar") && !$0.hasPrefix(".") }.sorted().map { "\(path)/\($0)" }
-            }
-            return files
         }
     }
 }

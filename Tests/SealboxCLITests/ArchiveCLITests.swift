@@ -50,6 +50,12 @@ struct ArchiveCLITests {
         let verified = try run(["archive", "verify", "--key", pub, package], dir, "pw", "")
         #expect(verified.status == 0 && verified.stdout.contains("1 package(s) verified"))
         #expect(verified.stderr.contains("checkpoint signatures not checked"))
+        // A folder stands for its packages, in name (sequence) order; an empty one is refused.
+        let folder = try run(["archive", "verify", "--key", pub, archive], dir, "pw", "")
+        #expect(folder.status == 0 && folder.stdout.contains("1 package(s) verified"), "\(folder.stderr)")
+        let empty = dir.appendingPathComponent("empty").path
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        #expect(try run(["archive", "verify", "--key", pub, empty], dir, "pw", "").status == 66)
         // With the store's trust file, the log proof's checkpoint signature is checked as well.
         let trust = try run(["audit", "trust", "export"], dir, "pw", "")
         let trustFile = dir.appendingPathComponent("trust").path
