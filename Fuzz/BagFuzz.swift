@@ -1,5 +1,6 @@
 // libFuzzer harness: a whole package as an auditor reads it — tar, bag tag files, manifests, the minisign file and
-// the log proof (Tools/fuzz bag). The input goes to one scratch file, since the verifier streams from a path.
+// the log proof — and as the catalog reads it: bag-info and metadata.json (Tools/fuzz bag). The input goes to one
+// scratch file, since both stream from a path.
 import Foundation
 import SealboxArchive
 import SealboxCrypto
@@ -12,5 +13,6 @@ let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sea
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard FileManager.default.createFile(atPath: scratch, contents: Data(bytes: data, count: size)) else { return 0 }
     _ = try? ArchiveChain.verify([scratch], trusting: key)
+    _ = try? ArchiveCatalog.entry(ofPackage: scratch)
     return 0
 }
