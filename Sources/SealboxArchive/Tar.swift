@@ -195,6 +195,20 @@ public enum TarReader {
         return archive_entry_pathname_utf8(entry).map { String(cString: $0) } ?? ""
     }
 
+    /// Whether `name` is a relative path whose components are none empty and none `..` (so not absolute either).
+    static func isRelativeWithoutDotDot(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { b in
+            var start = 0
+            for i in 0...b.count where i == b.count || b[i] == 0x2F {
+                let count = i - start
+                if count == 0 || count == 2 && b[start] == 0x2E && b[start + 1] == 0x2E { return false }
+                start = i + 1
+            }
+            return true
+        }
+    }
+
     static func forEachEntry(
         label path: String, maxEntryBytes: Int, open: (OpaquePointer) -> Int32,
         _ visit: (_ name: String, _ size: Int, _ read: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
@@ -216,8 +230,7 @@ public enum TarReader {
                 throw ArchiveError(.io, "\(path) is damaged: \(TarWriter.message(a))")
             }
             let name = Self.name(of: entry)
-            let parts = name.utf8.split(separator: 0x2F, omittingEmptySubsequences: false)
-            guard !name.isEmpty, !parts.contains(where: { $0.isEmpty || $0.elementsEqual("..".utf8) }) else {
+            guard Self.isRelativeWithoutDotDot(name) else {
                 throw ArchiveError(.unsafeEntry, "refused entry '\(name)': absolute, empty or '..' path")
             }
             guard archive_entry_filetype(entry) == sealbox_ae_ifreg() else {

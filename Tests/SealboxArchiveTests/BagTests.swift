@@ -1,8 +1,9 @@
 import Foundation
-import SealboxArchive
 import SealboxCrypto
 import SealboxTestSupport
 import Testing
+
+@testable import SealboxArchive
 
 /// BagIt bags in pax tars: written by Sealbox, checked by `tar`, the `bagit` validator and `minisign`, and by
 /// Sealbox's streaming verifier, which refuses every tampering and every unsafe entry.
@@ -257,5 +258,34 @@ struct BagTests {
             try ArchiveCatalog.entry(ofPackage: try tar([("../b/data/metadata.json", metadata)]))
         }
         #expect(unsafe?.code == .unsafeEntry)
+    }
+
+    /// Tag-file lines and entry paths are read by plain loops that answer as the generic ones they replaced: lines
+    /// split at LF, a CR before it dropped, empty lines left out; a path refused when absolute, with an empty or a
+    /// `..` component.
+    @Test func tagLinesAndEntryPathsAreReadAsBefore() {
+        func oldLines(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+            bytes.split(separator: 0x0A).map { $0.last == 0x0D ? $0.dropLast() : $0 }.filter { !$0.isEmpty }
+        }
+        func oldSafe(_ name: String) -> Bool {
+            !name.isEmpty
+                && !name.utf8.split(separator: 0x2F, omittingEmptySubsequences: false).contains {
+                    $0.isEmpty || $0.elementsEqual("..".utf8)
+                }
+        }
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x0A, 0x0D, 0x61, 0x2E, 0x2F, 0x20]
+        var samples: [[UInt8]] = [
+            [], [0x0A], [0x0D], [0x0D, 0x0A], [0x0A, 0x0D], Array("../a".utf8), Array("a/..".utf8),
+        ]
+        for _ in 0..<5_000 {
+            let count = Int.random(in: 0...12, using: &generator)
+            samples.append((0..<count).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+        }
+        for sample in samples {
+            #expect(BagVerifier.lines(sample).map(Array.init) == oldLines(sample).map(Array.init), "\(sample)")
+            let name = String(decoding: sample, as: UTF8.self)
+            #expect(TarReader.isRelativeWithoutDotDot(name) == oldSafe(name), "\(name.debugDescription)")
+        }
     }
 }

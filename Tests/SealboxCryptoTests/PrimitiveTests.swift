@@ -258,6 +258,51 @@ struct PasswordKDFTests {
 }
 
 struct EncodingTests {
+    /// The byte split answers as the standard library's `split` on UTF-8 code units, for every argument: empty
+    /// parts kept or omitted, any number of splits, separators at either end and doubled, multi-byte characters.
+    @Test func theByteSplitAnswersAsTheStandardLibrary() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [Character] = ["a", "b", "\n", "\r", " ", "\t", ":", "é", "號", "👩‍👩‍👧"]
+        var texts = ["", "\n", "\n\n", "a", "a\n", "\na", "a\n\nb", "\n\na\n\n"]
+        for _ in 0..<2_000 {
+            let count = Int.random(in: 0...24, using: &generator)
+            texts.append(
+                String((0..<count).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }))
+        }
+        for text in texts {
+            for byte: UInt8 in [0x0A, 0x20, 0x3A] {
+                for maxSplits in [0, 1, 2, 3, .max] {
+                    for omitting in [true, false] {
+                        let expected = text.utf8.split(
+                            separator: byte, maxSplits: maxSplits, omittingEmptySubsequences: omitting
+                        ).map { Array($0) }
+                        let got = text.split(byte: byte, maxSplits: maxSplits, omittingEmptySubsequences: omitting)
+                        #expect(got.map { Array($0.utf8) } == expected, "\(text.debugDescription) \(byte) \(maxSplits)")
+                        let inner = ("x" + text + "x").dropFirst().dropLast()
+                        #expect(
+                            inner.split(byte: byte, maxSplits: maxSplits, omittingEmptySubsequences: omitting).map {
+                                Array($0.utf8)
+                            } == expected)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Hex decoding through the table accepts exactly the pairs of hex digits, either case, and nothing else.
+    @Test func hexDecodesEveryPairOfBytesAsTheDigitsSay() {
+        for a in 0...255 {
+            for b in 0...255 {
+                let pair: [UInt8] = [UInt8(a), UInt8(b)]
+                let expected = Hex.digit(UInt8(a)).flatMap { hi in Hex.digit(UInt8(b)).map { [hi << 4 | $0] } }
+                #expect(Hex.decode(utf8: pair[...]) == expected)
+            }
+        }
+        #expect(Hex.decode(utf8: Array("00ff10Ab".utf8)[...]) == [0x00, 0xFF, 0x10, 0xAB])
+        #expect(Hex.decode(utf8: Array("00ff1".utf8)[...]) == nil && Hex.decode(utf8: Array("0g".utf8)[...]) == nil)
+        #expect(Hex.decode(utf8: Array("xx00ff".utf8)[2...]) == [0x00, 0xFF] && Hex.decode(utf8: []) == [])
+    }
+
     @Test func base64IsStrictAndCanonical() {
         #expect(Base64.encode(Array("hi".utf8)) == "aGk=")
         #expect(Base64.encode(Array("hi".utf8), padded: false) == "aGk")
