@@ -299,6 +299,18 @@ struct ArchiveTamperTests {
         }
     }
 
+    /// A case is archived only if its stored document is byte for byte the one exported: any length, any byte.
+    @Test func aRecordComparesTheStoredDocumentByteForByte() {
+        let document = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        #expect(Store.sameBytes(Data(document), document) && Store.sameBytes(Data(), []))
+        #expect(!Store.sameBytes(Data(document.dropLast()), document) && !Store.sameBytes(Data(), [0]))
+        for at in [0, 4_999, 9_999] {
+            var changed = document
+            changed[at] ^= 0x01
+            #expect(!Store.sameBytes(Data(changed), document), "byte \(at)")
+        }
+    }
+
     /// The export's batches cover every case once, in order, none over the size: a small first one and a small
     /// last one (nothing else runs while they are opened and recorded), and the rest as even as can be.
     @Test func batchesCoverEveryCaseOnceAndStartAndEndSmall() {
