@@ -10,6 +10,20 @@ func time(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
+/// Seconds of processor time (user and system, every thread of this process) `body` took, with its wall time:
+/// on a shared machine the rate moves with the neighbours, the processor time a unit of work much less.
+func timeAndProcessorTime(_ body: () throws -> Void) rethrows -> (wall: Double, processor: Double) {
+    func processor() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let user = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        return user + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+    }
+    let before = processor()
+    let wall = try time(body)
+    return (wall, processor() - before)
+}
+
 /// MB/s for `bytes` processed in `seconds`.
 func rate(_ bytes: Int, _ seconds: Double) -> Double { Double(bytes) / 1e6 / seconds }
 
