@@ -11,7 +11,7 @@ func time(_ body: () throws -> Void) rethrows -> Double {
 }
 
 /// Seconds of processor time (user and system, every thread of this process) `body` took, with its wall time:
-/// on a shared machine the rate moves with the neighbours, the processor time a unit of work much less.
+/// the work a unit costs, next to how long it took: it shows whether a slower run did more work or only waited.
 func timeAndProcessorTime(_ body: () throws -> Void) rethrows -> (wall: Double, processor: Double) {
     func processor() -> Double {
         var usage = rusage()
