@@ -199,12 +199,12 @@ extension Store {
 /// Nothing read is taken on trust: each proof is checked against the signed root before it is handed out, so an
 /// edited event, leaf hash or kept subtree is refused here, not found later by whoever checks the proof.
 struct LogProver {
-    private(set) var checkpoint: SignedNote
+    let checkpoint: SignedNote
     /// The checkpoint's size and root.
     private let head: Checkpoint
     /// The checkpoint signer's certificate as `ArchiveChain` reads it: the root's signature (base64) on the first
     /// line, then the certified text.
-    private(set) var signerCertificate: [UInt8]
+    let signerCertificate: [UInt8]
     private var subtrees = StoredSubtrees()
 
     /// A prover for the latest signed checkpoint.
