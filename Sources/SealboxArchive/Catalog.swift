@@ -56,5 +56,4 @@ public enum ArchiveCatalog {
             sequence: bagInfo.flatMap { BagVerifier.info($0)["Sealbox-Sequence"] }.flatMap { Int($0) }, metadata: fields
         )
     }
-
 }
