@@ -10,7 +10,9 @@ internal import SealboxStore
 struct ArchiveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "archive", abstract: "Export closed cases as signed, chained packages; verify packages.",
-        subcommands: [Key.self, Identity.self, Export.self, Verify.self, Catalog.self, Open.self, Reconcile.self])
+        subcommands: [
+            Key.self, Identity.self, Status.self, Export.self, Verify.self, Catalog.self, Open.self, Reconcile.self,
+        ])
 
     /// Package files named, or found as `*.tar` in a named folder (sorted by name: sequence order).
     /// - Throws: `CLIError.noInput` for a path that does not exist.
@@ -53,6 +55,24 @@ struct ArchiveCommand: AsyncParsableCommand {
             let identity = try storeCall { try store.archiveIdentity(by: user, at: Clock.now) }
             try FileStreams.writeSecretFile(out, identity.identityFile())
             print("archive identity written to \(out) (recipient \(identity.recipient))")
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Where the archive stands: packages recorded, the chain's head, closed cases waiting (no key).")
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let opened = try store.open()
+            let status = try storeCall { try opened.archiveStatus() }
+            print("packages recorded: \(status.packages)")
+            if let last = status.last {
+                print("last package: \(last.sequence)\t\(last.caseNumber)\t\(last.fileName)\t\(last.tagDigest)")
+            }
+            print(
+                "closed cases waiting to be archived: \(status.waiting)"
+                    + (status.firstWaiting.map { " (from \($0))" } ?? ""))
         }
     }
 

@@ -7,7 +7,7 @@ import SealboxLog
 import Synchronization
 
 /// One exported package.
-public struct ExportedPackage: Sendable {
+public struct ExportedPackage: Sendable, Equatable {
     public var sequence: Int
     public var caseNumber: CaseNumber
     public var fileName: String
@@ -441,6 +441,45 @@ extension Store {
         var sealed: [UInt8]
         var history: [LoggedEvent]
         var proof: TlogProof?
+    }
+
+    /// Where the archive stands, from the store's records alone (no key, no personal data).
+    public struct ArchiveStatus: Sendable, Equatable {
+        /// Packages recorded.
+        public var packages: Int
+        /// The last package recorded: its sequence, case, file name and tag-manifest digest.
+        public var last: ExportedPackage?
+        /// Closed cases not yet archived: what the next `archive export` files (M6.1.3).
+        public var waiting: Int
+        /// The earliest-numbered of those, if any.
+        public var firstWaiting: CaseNumber?
+    }
+
+    /// Where the archive stands: packages recorded, the chain's head, and the closed cases waiting to be filed.
+    public func archiveStatus() throws -> ArchiveStatus {
+        try read { db in
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM archive_packages") ?? 0
+            let last = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT sequence, case_number, file_name, tag_digest FROM archive_packages
+                    ORDER BY sequence DESC LIMIT 1
+                    """
+            ).map { row in
+                ExportedPackage(
+                    sequence: row[0], caseNumber: try CaseNumber(parsing: row[1] as String), fileName: row[2],
+                    tagDigest: row[3])
+            }
+            let waiting = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT number FROM cases WHERE status = 'closed'
+                    AND number NOT IN (SELECT case_number FROM archive_packages) ORDER BY year, serial
+                    """)
+            return ArchiveStatus(
+                packages: count, last: last, waiting: waiting.count,
+                firstWaiting: try waiting.first.map { try CaseNumber(parsing: $0) })
+        }
     }
 
     /// What `reconcileArchive` did.

@@ -44,9 +44,16 @@ struct ArchiveCLITests {
         #expect(
             try run(["archive", "export", "--out", archive, "--as", "archivist", "--batch-size", "0"], dir, "pw", "")
                 .status == 64)
+        // Where the archive stands, from the store alone (no key): nothing recorded, one closed case waiting.
+        let before = try run(["archive", "status"], dir, "pw", "")
+        #expect(before.status == 0, "\(before.stderr)")
+        #expect(before.stdout == "packages recorded: 0\nclosed cases waiting to be archived: 1 (from \(n))\n")
         let export = try run(["archive", "export", "--out", archive, "--as", "archivist"], dir, "pw", "")
         #expect(export.status == 0 && export.stdout.contains("000001-\(n).tar"), "\(export.stderr)")
         let package = "\(archive)/000001-\(n).tar"
+        let after = try run(["archive", "status"], dir, "pw", "")
+        #expect(after.stdout.hasPrefix("packages recorded: 1\nlast package: 1\t\(n)\t000001-\(n).tar\t"))
+        #expect(after.stdout.hasSuffix("closed cases waiting to be archived: 0\n"), "\(after.stdout)")
         let verified = try run(["archive", "verify", "--key", pub, package], dir, "pw", "")
         #expect(verified.status == 0 && verified.stdout.contains("1 package(s) verified"))
         #expect(verified.stderr.contains("checkpoint signatures not checked"))
