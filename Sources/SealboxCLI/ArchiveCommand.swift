@@ -156,8 +156,19 @@ struct ArchiveCommand: AsyncParsableCommand {
                 The store's trust file (from `sealbox audit trust export`): also check each log proof's checkpoint \
                 signature, by a user the pinned root key certified.
                 """) var trust: String?
+        @Flag(help: "One JSON object a package (path, bag, sequence, valid, problems), then none of the text lines.")
+        var json = false
         @Argument(help: "Package files, or folders of them (their *.tar files, in name order: sequence order).")
         var packages: [String]
+
+        /// One package's verdict as `--json` prints it.
+        struct Verdict: Encodable {
+            var path: String
+            var bag: String
+            var sequence: Int?
+            var valid: Bool
+            var problems: [String]
+        }
 
         func run() async throws {
             let packages = try ArchiveCommand.packageFiles(packages)
@@ -185,16 +196,26 @@ struct ArchiveCommand: AsyncParsableCommand {
                 throw CLIError(error.code == .io ? .noInput : .dataError, error.message)
             }
             var failures = 0
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             for r in reports {
                 let problems = r.bag.problems + r.problems
-                print("\(r.isValid ? "OK  " : "FAIL")\t\(r.sequence.map(String.init) ?? "?")\t\(r.bag.name)\t\(r.path)")
-                for p in problems { print("      \(p)") }
+                if json {
+                    let verdict = Verdict(
+                        path: r.path, bag: r.bag.name, sequence: r.sequence, valid: r.isValid, problems: problems)
+                    print(String(decoding: try encoder.encode(verdict), as: UTF8.self))
+                } else {
+                    print(
+                        "\(r.isValid ? "OK  " : "FAIL")\t\(r.sequence.map(String.init) ?? "?")\t\(r.bag.name)\t\(r.path)"
+                    )
+                    for p in problems { print("      \(p)") }
+                }
                 if !r.isValid { failures += 1 }
             }
             guard failures == 0 else {
                 throw CLIError(.dataError, "\(failures) of \(reports.count) package(s) do not verify")
             }
-            print("\(reports.count) package(s) verified as one chain")
+            if !json { print("\(reports.count) package(s) verified as one chain") }
         }
     }
 

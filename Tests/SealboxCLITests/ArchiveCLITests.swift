@@ -60,6 +60,10 @@ struct ArchiveCLITests {
         // A folder stands for its packages, in name (sequence) order; an empty one is refused.
         let folder = try run(["archive", "verify", "--key", pub, archive], dir, "pw", "")
         #expect(folder.status == 0 && folder.stdout.contains("1 package(s) verified"), "\(folder.stderr)")
+        let folderJSON = try run(["archive", "verify", "--json", "--key", pub, archive], dir, "pw", "")
+        let good = try JSONSerialization.jsonObject(with: Data(folderJSON.stdout.utf8)) as? [String: Any]
+        #expect(folderJSON.status == 0 && good?["valid"] as? Bool == true && good?["bag"] as? String == n)
+        #expect((good?["problems"] as? [String])?.isEmpty == true && good?["path"] as? String == package)
         let empty = dir.appendingPathComponent("empty").path
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         #expect(try run(["archive", "verify", "--key", pub, empty], dir, "pw", "").status == 66)
@@ -109,5 +113,10 @@ struct ArchiveCLITests {
         let broken = try run(["archive", "verify", "--key", pub, package], dir, "pw", "")
         #expect(broken.status == 65)
         #expect(broken.stdout.contains("FAIL") && broken.stdout.contains("letter.json.age: SHA-512 does not match"))
+        // The same verdicts as JSON, one object a package, for an auditor's tools.
+        let brokenJSON = try run(["archive", "verify", "--json", "--key", pub, package], dir, "pw", "")
+        let verdict = try JSONSerialization.jsonObject(with: Data(brokenJSON.stdout.utf8)) as? [String: Any]
+        #expect(brokenJSON.status == 65 && verdict?["valid"] as? Bool == false && verdict?["sequence"] as? Int == 1)
+        #expect((verdict?["problems"] as? [String])?.contains { $0.contains("SHA-512 does not match") } == true)
     }
 }
