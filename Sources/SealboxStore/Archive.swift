@@ -68,11 +68,7 @@ extension Store {
         let (secret, origin, pending) = try read { db -> (GroupSecret, String, [CaseNumber]) in
             let secret = try Self.openGroupSecret(db, "archive", for: archivist)
             let numbers = try String.fetchAll(
-                db,
-                sql: """
-                    SELECT number FROM cases WHERE status = 'closed'
-                    AND number NOT IN (SELECT case_number FROM archive_packages) ORDER BY year, serial
-                    """
+                db, sql: "SELECT number \(Self.waitingToBeArchived) ORDER BY year, serial"
             ).map { try CaseNumber(parsing: $0) }
             return (secret, try Self.origin(db), numbers)
         }
@@ -443,6 +439,10 @@ extension Store {
         var proof: TlogProof?
     }
 
+    /// The closed cases no package holds yet, as an SQL `FROM … WHERE …` clause: what an export files.
+    static let waitingToBeArchived =
+        "FROM cases WHERE status = 'closed' AND number NOT IN (SELECT case_number FROM archive_packages)"
+
     /// Where the archive stands, from the store's records alone (no key, no personal data).
     public struct ArchiveStatus: Sendable, Equatable {
         /// Packages recorded.
@@ -470,15 +470,12 @@ extension Store {
                     sequence: row[0], caseNumber: try CaseNumber(parsing: row[1] as String), fileName: row[2],
                     tagDigest: row[3])
             }
-            let waiting = try String.fetchAll(
-                db,
-                sql: """
-                    SELECT number FROM cases WHERE status = 'closed'
-                    AND number NOT IN (SELECT case_number FROM archive_packages) ORDER BY year, serial
-                    """)
+            let waiting = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(Self.waitingToBeArchived)") ?? 0
+            let first = try String.fetchOne(
+                db, sql: "SELECT number \(Self.waitingToBeArchived) ORDER BY year, serial LIMIT 1")
             return ArchiveStatus(
-                packages: count, last: last, waiting: waiting.count,
-                firstWaiting: try waiting.first.map { try CaseNumber(parsing: $0) })
+                packages: count, last: last, waiting: waiting,
+                firstWaiting: try first.map { try CaseNumber(parsing: $0) })
         }
     }
 
