@@ -92,9 +92,8 @@ public final class BagWriter {
     /// `tagFiles`, which a chain of packages calls in order, has only `bag-info.txt` left to add.
     public func endPayload() {
         guard payloadTags == nil else { return }
-        let bagit = Array("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".utf8)
         let manifestText = Array(manifest.map { "\($0.digest)  \(Self.encodePath($0.path))\n" }.joined().utf8)
-        let files = [("bagit.txt", bagit), ("manifest-sha512.txt", manifestText)]
+        let files = [("bagit.txt", BagVerifier.bagit), ("manifest-sha512.txt", manifestText)]
         payloadTags = (files, files.map(Self.tagManifestLine))
     }
 
@@ -270,6 +269,7 @@ public enum BagVerifier {
         return report
     }
 
+    /// `bagit.txt` as BagIt 1.0 has it: what a writer writes and a verifier expects, byte for byte.
     static let bagit = Array("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n".utf8)
 
     /// The labels of a `bag-info.txt` (RFC 8493 §2.2.2), each value trimmed; a later label of the same name wins.
