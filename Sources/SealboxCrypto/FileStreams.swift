@@ -239,15 +239,6 @@ extension FileStreams {
         guard fsync(fd) == 0 else { throw CryptoError(.io, "cannot sync \(path)") }
     }
 
-    /// Flushes each of `paths` to disk (`fsync`), many at once: the file system then commits several files in one
-    /// go, where one after another each waits for its own commit.
-    /// - Throws: `CryptoError.io` for the first file that cannot be synced.
-    public static func sync(paths: [String]) throws {
-        let syncs = SyncGroup()
-        for (i, path) in paths.enumerated() { syncs.start(path, lane: i) }
-        try syncs.wait()
-    }
-
     /// Files flushed to disk (`fsync`) in the background as soon as each is written, then waited for together: an
     /// archive export starts each package's sync when its last byte is out, so that when its batch is recorded the
     /// disk has most of them, and the processors never wait for it meanwhile.

@@ -392,10 +392,15 @@ struct EncodingTests {
             #expect(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])))
         }
         #expect(try paths.allSatisfy { try FileStreams.readSmallFile($0) == [1, 2, 3] })
-        try FileStreams.sync(paths: paths)
-        #expect(throws: CryptoError.self) {
-            try FileStreams.sync(paths: paths + [folder.appendingPathComponent("gone").path])
-        }
+        // Synced in the background on the lanes, waited for together; a file that cannot be synced is named.
+        let syncs = FileStreams.SyncGroup()
+        for (i, path) in paths.enumerated() { syncs.start(path, lane: i) }
+        try syncs.wait()
+        let failing = FileStreams.SyncGroup()
+        let gone = folder.appendingPathComponent("gone").path
+        for (i, path) in (paths + [gone]).enumerated() { failing.start(path, lane: i) }
+        let error = #expect(throws: CryptoError.self) { try failing.wait() }
+        #expect(error?.message.contains(gone) == true)
     }
 
     @Test func aGatheringWriterWritesEveryByteInOrderAndReportsAFailedWrite() throws {
