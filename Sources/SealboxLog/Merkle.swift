@@ -169,7 +169,9 @@ public enum Merkle {
 ///
 /// RFC 9162 splits a range at the largest power of two below its size, so every left part it names is a perfect
 /// subtree aligned to its own size; any subtree hash, inclusion proof or consistency proof then costs O(log² n)
-/// hashes at most instead of O(n): many proofs against one checkpoint (an archive export) share one tree.
+/// hashes at most instead of O(n). The store does not hold one: it reads its kept subtrees through the same
+/// algorithms (`Merkle.inclusionProof(_:size:_:)`); a tree held whole serves `Merkle.root` and the proofs over leaves
+/// in hand.
 public struct MerkleTree: Sendable {
     /// `levels[h][j]` is the hash of leaves `j·2^h ..< (j+1)·2^h`.
     private var levels: [[Merkle.Hash]]
