@@ -1,4 +1,5 @@
 public import Foundation
+internal import SealboxCrypto
 
 /// What a package says of itself in clear (M6.1.1 "findable"): its bag, its place in the chain and its PII-free
 /// `data/metadata.json`, read with no key and without extracting.
@@ -14,6 +15,8 @@ public struct CatalogEntry: Sendable, Equatable {
     public var sequence: Int?
     /// `data/metadata.json`: number, channel, dates, category, departments, outcome, retention, restricted flag.
     public var metadata: [String: String]
+    /// For a disposal record standing for a disposed package, the day it was disposed of.
+    public var disposed: String?
 }
 
 /// Reads packages' catalog entries.
@@ -55,5 +58,28 @@ public enum ArchiveCatalog {
             path: path, bag: bag,
             sequence: bagInfo.flatMap { BagVerifier.info($0)["Sealbox-Sequence"] }.flatMap { Int($0) }, metadata: fields
         )
+    }
+
+    /// The catalog entry of a disposal record (`DisposalRecord`).
+    ///
+    /// What it says of the package it stands for, with the outcome `disposed`. Its signature is not checked here
+    /// either.
+    /// - Throws: `ArchiveError.invalidBag` when it is not a well-formed record; `.io` when it cannot be read.
+    public static func entry(ofDisposal path: String) throws -> CatalogEntry {
+        let bytes: [UInt8]
+        do { bytes = try FileStreams.readSmallFile(path, limit: DisposalRecord.maxFileBytes) } catch {
+            throw ArchiveError(.io, "\(path) cannot be read")
+        }
+        let record: DisposalRecord
+        do { record = try DisposalRecord(parsing: bytes) } catch {
+            throw ArchiveError(.invalidBag, "\(path): \(error.message)")
+        }
+        let metadata = [
+            "number": record.caseNumber, "closed": record.closed, "retention_class": record.retentionClass,
+            "retention_years": "\(record.retentionYears)", "outcome": "disposed",
+        ]
+        return CatalogEntry(
+            path: path, bag: record.caseNumber, sequence: record.sequence, metadata: metadata,
+            disposed: record.disposed)
     }
 }

@@ -11,6 +11,8 @@ public struct PackageReport: Sendable {
     public var sequence: Int?
     /// Problems with the chain or the log proof, besides the bag's.
     public var problems: [String] = []
+    /// Whether this is a disposal record standing for a disposed package (`DisposalRecord`), not a package.
+    public var isDisposal = false
 
     /// Whether the package verified.
     public var isValid: Bool { bag.isValid && problems.isEmpty }
@@ -33,13 +35,15 @@ public struct LogTrust: Sendable {
 /// and the inclusion of the case's closing event in the checkpoint its log proof carries — with a `LogTrust`, also
 /// that checkpoint's signature, by a user whose certificate (`data/log-signer.cert`) the pinned root key signed.
 public enum ArchiveChain {
-    /// Verifies `paths` (any order), the packages in parallel on the machine's cores.
+    /// Verifies `paths` (any order), the packages in parallel on the machine's cores; a path ending in `.disposal`
+    /// is a disposal record standing for the package it disposed of.
     /// - Throws: `ArchiveError` when a tar itself is refused (unsafe entry, unreadable).
     public static func verify(_ paths: [String], trusting key: Minisign.PublicKey, log trust: LogTrust? = nil) throws
         -> [PackageReport]
     {
         var reports = try Parallel.map(paths.count) { i in
-            try verifyOne(paths[i], trusting: key, log: trust)
+            paths[i].hasSuffix(".disposal")
+                ? verifyDisposal(paths[i], trusting: key) : try verifyOne(paths[i], trusting: key, log: trust)
         }
         // The chain: sequences 1…n without gaps or duplicates, each linked to the previous tag manifest.
         let ordered = reports.enumerated().sorted { ($0.element.sequence ?? 0) < ($1.element.sequence ?? 0) }

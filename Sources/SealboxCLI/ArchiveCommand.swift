@@ -12,9 +12,11 @@ struct ArchiveCommand: AsyncParsableCommand {
         commandName: "archive", abstract: "Export closed cases as signed, chained packages; verify packages.",
         subcommands: [
             Key.self, Identity.self, Status.self, Export.self, Verify.self, Catalog.self, Open.self, Reconcile.self,
+            Dispose.self,
         ])
 
-    /// Package files named, or found as `*.tar` in a named folder (sorted by name: sequence order).
+    /// Package files named, or found as `*.tar` (and disposal records, `*.disposal`) in a named folder, sorted by
+    /// name: sequence order.
     /// - Throws: `CLIError.noInput` for a path that does not exist.
     static func packageFiles(_ paths: [String]) throws -> [String] {
         var files: [String] = []
@@ -24,7 +26,8 @@ struct ArchiveCommand: AsyncParsableCommand {
                 files.append(path)
                 continue
             }
-            files += names.filter { $0.hasSuffix(".tar") && !$0.hasPrefix(".") }.sorted().map { "\(path)/\($0)" }
+            files += names.filter { ($0.hasSuffix(".tar") || $0.hasSuffix(".disposal")) && !$0.hasPrefix(".") }
+                .sorted().map { "\(path)/\($0)" }
         }
         return files
     }
@@ -73,6 +76,7 @@ struct ArchiveCommand: AsyncParsableCommand {
             print(
                 "closed cases waiting to be archived: \(status.waiting)"
                     + (status.firstWaiting.map { " (from \($0))" } ?? ""))
+            if status.disposed > 0 { print("packages disposed of after their retention: \(status.disposed)") }
         }
     }
 
@@ -158,7 +162,11 @@ struct ArchiveCommand: AsyncParsableCommand {
                 """) var trust: String?
         @Flag(help: "One JSON object a package (path, bag, sequence, valid, problems), then none of the text lines.")
         var json = false
-        @Argument(help: "Package files, or folders of them (their *.tar files, in name order: sequence order).")
+        @Argument(
+            help: """
+                Package files, or folders of them (their *.tar files and disposal records, in name order: sequence \
+                order).
+                """)
         var packages: [String]
 
         /// One package's verdict as `--json` prints it.
@@ -168,6 +176,7 @@ struct ArchiveCommand: AsyncParsableCommand {
             var sequence: Int?
             var valid: Bool
             var problems: [String]
+            var disposal: Bool
         }
 
         func run() async throws {
@@ -202,7 +211,8 @@ struct ArchiveCommand: AsyncParsableCommand {
                 let problems = r.bag.problems + r.problems
                 if json {
                     let verdict = Verdict(
-                        path: r.path, bag: r.bag.name, sequence: r.sequence, valid: r.isValid, problems: problems)
+                        path: r.path, bag: r.bag.name, sequence: r.sequence, valid: r.isValid, problems: problems,
+                        disposal: r.isDisposal)
                     print(String(decoding: try encoder.encode(verdict), as: UTF8.self))
                 } else {
                     print(
@@ -215,7 +225,43 @@ struct ArchiveCommand: AsyncParsableCommand {
             guard failures == 0 else {
                 throw CLIError(.dataError, "\(failures) of \(reports.count) package(s) do not verify")
             }
-            if !json { print("\(reports.count) package(s) verified as one chain") }
+            let disposals = reports.filter(\.isDisposal).count
+            if !json {
+                print(
+                    "\(reports.count) package(s) verified as one chain"
+                        + (disposals > 0 ? " (\(disposals) of them disposed of, each a signed disposal record)" : ""))
+            }
+        }
+    }
+
+    struct Dispose: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Dispose of packages whose retention has ended: a signed disposal record takes each one's place.",
+            discussion: """
+                Each package must verify against the archive key, be the one the store recorded, and have passed \
+                its last day to keep (31 December of its closing year plus the longer of its class's years then \
+                and now; permanent classes never end). A disposal record (NAME.disposal, signed: NAME.disposal.minisig, \
+                which minisign -V checks) stands for it in the chain, the disposal is logged, and the package file \
+                is removed. The record is clear text: --authorization is a decision's reference, not a name.
+                """)
+        @OptionGroup var actor: ActorOptions
+        @Option(help: "The reference of the decision authorising the disposal (printable ASCII, no names).")
+        var authorization: String
+        @Argument(help: "The package files (*.tar).") var packages: [String]
+
+        func run() async throws {
+            for package in packages where !FileStreams.exists(package) {
+                throw CLIError(.noInput, "\(package) does not exist")
+            }
+            let (store, user) = try actor.unlock()
+            for package in packages {
+                let record = try storeCall {
+                    try store.disposeArchivePackage(at: package, authorization: authorization, by: user, at: Clock.now)
+                }
+                print(
+                    "disposed of \(record.packageFile) (package \(record.sequence), case \(record.caseNumber), kept "
+                        + "until \(record.keepUntil)): \(DisposalRecord.fileName(forPackage: record.packageFile))")
+            }
         }
     }
 
@@ -250,7 +296,11 @@ struct ArchiveCommand: AsyncParsableCommand {
             var (listed, unreadable) = (0, 0)
             for path in try ArchiveCommand.packageFiles(packages) {
                 let entry: CatalogEntry
-                do { entry = try ArchiveCatalog.entry(ofPackage: path) } catch let error as ArchiveError {
+                do {
+                    entry =
+                        path.hasSuffix(".disposal")
+                        ? try ArchiveCatalog.entry(ofDisposal: path) : try ArchiveCatalog.entry(ofPackage: path)
+                } catch let error as ArchiveError {
                     FileStreams.writeStandardError("sealbox: cannot catalog \(path): \(error.message)\n")
                     unreadable += 1
                     continue
@@ -268,18 +318,20 @@ struct ArchiveCommand: AsyncParsableCommand {
                     guard let closedOn, from <= closedOn, closedOn <= to else { continue }
                 }
                 if let due {
-                    guard case .date(let last)? = keepUntil, last <= due else { continue }
+                    guard entry.disposed == nil, case .date(let last)? = keepUntil, last <= due else { continue }
                 }
                 let sequence = entry.sequence.map(String.init) ?? "?"
                 let keep = keepUntil?.description ?? "unknown"
                 if json {
                     var fields = m
                     (fields["sequence"], fields["keep_until"], fields["file"]) = (sequence, keep, path)
+                    fields["disposed"] = entry.disposed
                     print(jsonLine(fields))
                 } else {
                     let columns = [
                         sequence, m["number"] ?? entry.bag, m["closed"] ?? "", m["category"] ?? "",
-                        m["departments"] ?? "", m["outcome"] ?? "", m["retention_class"] ?? "", keep, path,
+                        m["departments"] ?? "", entry.disposed.map { "disposed \($0)" } ?? m["outcome"] ?? "",
+                        m["retention_class"] ?? "", keep, path,
                     ]
                     print(columns.joined(separator: "\t"))
                 }
@@ -306,8 +358,7 @@ struct ArchiveCommand: AsyncParsableCommand {
         /// not a number.
         static func keepUntil(closed: CivilDate?, years: String?) -> KeepUntil? {
             guard let closed, let years = years.flatMap({ Int($0) }), years >= 0 else { return nil }
-            guard years > 0 else { return .permanent }
-            return (try? CivilDate(closed.year + years, 12, 31)).map { .date($0) }
+            return Store.keepUntil(closed: closed, years: years).map { .date($0) } ?? .permanent
         }
     }
 }

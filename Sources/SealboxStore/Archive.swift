@@ -453,6 +453,8 @@ extension Store {
         public var waiting: Int
         /// The earliest-numbered of those, if any.
         public var firstWaiting: CaseNumber?
+        /// Packages disposed of after their retention ended (a signed disposal record stands for each).
+        public var disposed = 0
     }
 
     /// Where the archive stands: packages recorded, the chain's head, and the closed cases waiting to be filed.
@@ -473,9 +475,11 @@ extension Store {
             let waiting = try Int.fetchOne(db, sql: "SELECT COUNT(*) \(Self.waitingToBeArchived)") ?? 0
             let first = try String.fetchOne(
                 db, sql: "SELECT number \(Self.waitingToBeArchived) ORDER BY year, serial LIMIT 1")
+            let disposed =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM archive_packages WHERE disposed_at IS NOT NULL") ?? 0
             return ArchiveStatus(
                 packages: count, last: last, waiting: waiting,
-                firstWaiting: try first.map { try CaseNumber(parsing: $0) })
+                firstWaiting: try first.map { try CaseNumber(parsing: $0) }, disposed: disposed)
         }
     }
 
@@ -500,13 +504,30 @@ extension Store {
         let lock = locked ? nil : try ExportLock(path: path + "-archive.lock")
         defer { lock?.release() }
         var result = ArchiveReconciliation()
-        let records = try read { db in
-            try Row.fetchAll(db, sql: "SELECT file_name, tag_digest FROM archive_packages ORDER BY sequence").map {
-                (name: $0["file_name"] as String, digest: $0["tag_digest"] as String)
+        let rows = try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT file_name, tag_digest, disposed_at FROM archive_packages ORDER BY sequence"
+            ).map {
+                (
+                    name: $0["file_name"] as String, digest: $0["tag_digest"] as String,
+                    disposed: $0["disposed_at"] != nil
+                )
             }
         }
+        var files = Set((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+        // A disposed package's record must be there; the package itself goes if a disposal stopped before removing
+        // it (the disposal was recorded, so its record was already synced in place).
+        for row in rows where row.disposed {
+            if files.contains(row.name) {
+                FileStreams.remove("\(folder)/\(row.name)")
+                files.remove(row.name)
+                result.removed.append(row.name)
+            }
+            let record = DisposalRecord.fileName(forPackage: row.name)
+            if !files.contains(record) { result.missing.append(record) }
+        }
+        let records = rows.filter { !$0.disposed }
         let known = Dictionary(records.map { ($0.name, $0.digest) }, uniquingKeysWith: { a, _ in a })
-        let files = Set((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
         for record in records where !files.contains(record.name) {
             let partial = ".\(record.name).partial"
             if files.contains(partial), try Self.tagDigest(ofPackage: "\(folder)/\(partial)") == record.digest {

@@ -239,6 +239,11 @@ enum Schema {
                 try frontier.append(Array((row[0] as Data?) ?? Data())) { try Store.keepSubtree(db, $0, $1, $2) }
             }
         }
+        migrator.registerMigration("v14-archive-disposal") { db in
+            // A package disposed of after its retention ended keeps its row (the chain's numbering and links) with
+            // the time of its disposal; a signed disposal record stands in its place in the folder.
+            try db.alter(table: "archive_packages") { t in t.add(column: "disposed_at", .integer) }
+        }
         return migrator
     }
 }

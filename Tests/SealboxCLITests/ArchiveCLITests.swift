@@ -105,6 +105,7 @@ struct ArchiveCLITests {
         #expect(unreadable.status == 65 && unreadable.stderr.contains("cannot catalog \(pub)"), "\(unreadable.stderr)")
         #expect(unreadable.stdout.contains(n))
         #expect(try run(["archive", "catalog", "\(archive)/nothing.tar"], dir, "pw", "").status == 66)
+        try disposeOf(package, in: archive, closedYear: closedYear, key: pub, dir: dir)
         // A flipped byte in a sealed payload: exit 65, the file named.
         var bytes = try Data(contentsOf: URL(fileURLWithPath: package))
         let at = try #require(bytes.range(of: Data("letter.json.age".utf8))).upperBound + 700
@@ -118,5 +119,49 @@ struct ArchiveCLITests {
         let verdict = try JSONSerialization.jsonObject(with: Data(brokenJSON.stdout.utf8)) as? [String: Any]
         #expect(brokenJSON.status == 65 && verdict?["valid"] as? Bool == false && verdict?["sequence"] as? Int == 1)
         #expect((verdict?["problems"] as? [String])?.contains { $0.contains("SHA-512 does not match") } == true)
+    }
+
+    /// `archive dispose` on a copy of the archive: refused before the retention ends and without a clean reference;
+    /// after it, a signed record stands for the package, and verify, catalog and status say so.
+    func disposeOf(_ package: String, in archive: String, closedYear: Int, key pub: String, dir: URL) throws {
+        let (copy, leftover) = (
+            dir.appendingPathComponent("disposal").path, dir.appendingPathComponent("leftover").path
+        )
+        try FileManager.default.copyItem(atPath: archive, toPath: copy)
+        try FileManager.default.copyItem(atPath: archive, toPath: leftover)
+        let target = "\(copy)/" + (package as NSString).lastPathComponent
+        func dispose(_ authorization: String, on day: String) throws -> WorkflowCLITests.Output {
+            let moment = try #require(ISO8601DateFormatter().date(from: "\(day)T04:00:00Z"))
+            let seconds = Int64(moment.timeIntervalSince1970)
+            return try WorkflowCLITests.run(
+                ["archive", "dispose", "--authorization", authorization, "--as", "archivist", target], dir: dir,
+                environment: ["SEALBOX_NOW": "\(seconds)"])
+        }
+        let early = try dispose("DA-1", on: "\(closedYear + 30)-12-31")
+        #expect(early.status == 65 && early.stderr.contains("must be kept until \(closedYear + 30)-12-31"))
+        #expect(try dispose("陳先生", on: "\(closedYear + 31)-01-02").status == 65)
+        #expect(
+            try WorkflowCLITests.positional(
+                ["archive", "dispose", "--authorization", "DA-1", "--as", "clerk", target], dir, "pw", ""
+            ).status == 77)
+        let done = try dispose("DA-\(closedYear + 31)-001", on: "\(closedYear + 31)-01-02")
+        #expect(done.status == 0 && done.stdout.contains("disposed of 000001-"), "\(done.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target))
+        let verified = try WorkflowCLITests.positional(["archive", "verify", "--key", pub, copy], dir, "pw", "")
+        #expect(verified.status == 0 && verified.stdout.contains("(1 of them disposed of"), "\(verified.stdout)")
+        let catalog = try WorkflowCLITests.positional(["archive", "catalog", copy], dir, "pw", "")
+        #expect(
+            catalog.status == 0 && catalog.stdout.contains("disposed \(closedYear + 31)-01-02"), "\(catalog.stdout)")
+        let due = try WorkflowCLITests.positional(
+            ["archive", "catalog", "--due-by", "\(closedYear + 40)-01-01", copy], dir, "pw", "")
+        #expect(due.stderr.contains("0 package(s) listed"))
+        let status = try WorkflowCLITests.positional(["archive", "status"], dir, "pw", "")
+        #expect(status.stdout.hasSuffix("packages disposed of after their retention: 1\n"), "\(status.stdout)")
+        // Reconcile, on a folder that still holds the package but no record: the recorded disposal is completed (the
+        // package removed) and the missing record named.
+        let reconcile = try WorkflowCLITests.positional(["archive", "reconcile", "--out", leftover], dir, "pw", "")
+        let name = (target as NSString).lastPathComponent
+        #expect(reconcile.status == 65 && reconcile.stdout.contains("removed\t\(name)"), "\(reconcile.stdout)")
+        #expect(reconcile.stdout.contains("missing\t\(name.dropLast(4)).disposal"), "\(reconcile.stdout)")
     }
 }

@@ -1,0 +1,139 @@
+import Foundation
+import GRDB
+public import SealboxArchive
+public import SealboxCore
+import SealboxCrypto
+
+extension Store {
+    /// The last day to keep an archived case: 31 December of the year it closed plus its retention years (archives
+    /// count whole years from 1 January after a file is closed); nil for a class kept permanently (0 years).
+    public static func keepUntil(closed: CivilDate, years: Int) -> CivilDate? {
+        guard years > 0 else { return nil }
+        return try? CivilDate(closed.year + years, 12, 31)
+    }
+
+    /// Disposes of the archive package at `path` once its retention has ended: a disposal record signed with the
+    /// archive key takes its place in the folder (so that the chain still verifies, and says why the package is
+    /// gone), the disposal is logged and recorded, and the package file is removed.
+    ///
+    /// Refused unless the package verifies against the archive key (a disposal must not hide a tampered package),
+    /// is the one this store recorded at its sequence, is not disposed of already, and its retention — the longer of
+    /// the years its metadata carries and its class's years now — ended before today; a class kept permanently
+    /// never ends. Crash-safe in that order: the record is synced in place before the disposal is recorded, and the
+    /// package removed only after (`reconcileArchive` removes one left behind). One archive operation at a time.
+    /// - Parameters:
+    ///   - path: the package file.
+    ///   - authorization: the reference of the decision that authorised the disposal (printable ASCII; the record
+    ///     is clear text, so no names).
+    ///   - archivist: an archivist holding the archive signing key.
+    ///   - now: the time; its local date is the disposal's.
+    /// - Returns: the record written.
+    /// - Throws: `StoreError.notPermitted` / `.noKey`; `.invalidInput` for a bad authorization; `.refused` when the
+    ///   retention has not ended, the class is permanent, the package is not this store's or already disposed of;
+    ///   `.corrupted` when it does not verify; `.notFound` when it cannot be read; `.busy` during an export.
+    @discardableResult
+    public func disposeArchivePackage(
+        at path: String, authorization: String, by archivist: UnlockedUser, at now: Timestamp
+    ) throws -> DisposalRecord {
+        guard policies.scope(of: archivist.actor, for: .archive) != nil else {
+            throw StoreError(.notPermitted, "\(archivist.id) may not dispose of archive packages")
+        }
+        guard DisposalRecord.isValidAuthorization(authorization) else {
+            throw StoreError(
+                .invalidInput,
+                "the authorization must be a reference of 1–\(DisposalRecord.maxAuthorization) printable ASCII "
+                    + "characters (the record is clear text: no names)")
+        }
+        let lock = try ExportLock(path: self.path + "-archive.lock")
+        defer { lock.release() }
+        let (_, trusted) = try archiveKeys()
+        let report: BagReport
+        do { report = try BagVerifier.verify(path: path, trusting: trusted) } catch let error as ArchiveError {
+            throw StoreError(error.code == .io ? .notFound : .corrupted, "\(path): \(error.message)")
+        }
+        guard report.isValid else {
+            throw StoreError(
+                .corrupted,
+                "\(path) does not verify (\(report.problems.first ?? "")); a disposal must not hide a tampered package")
+        }
+        let fileName = String(path[(path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex)...])
+        let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        guard let sequence = report.info["Sealbox-Sequence"].flatMap({ Int($0) }),
+            let previous = report.info["Sealbox-Previous-Package"],
+            let metadata = report.smallFiles["data/metadata.json"].flatMap({
+                try? JSONDecoder().decode([String: String].self, from: Data($0))
+            }),
+            let closed = metadata["closed"].flatMap({ try? CivilDate(parsing: $0) }),
+            let retentionClass = metadata["retention_class"],
+            let carried = metadata["retention_years"].flatMap(Int.init)
+        else { throw StoreError(.corrupted, "\(path) lacks its sequence, closing date or retention class") }
+        // The longer retention wins; 0 (permanent) in either wins over any number of years.
+        let current = policies.retentionClasses[retentionClass] ?? carried
+        let years = carried == 0 || current == 0 ? 0 : max(carried, current)
+        guard let keepUntil = Self.keepUntil(closed: closed, years: years) else {
+            throw StoreError(.refused, "\(fileName) is kept permanently (retention class \(retentionClass))")
+        }
+        let today = policies.localDate(now)
+        guard today > keepUntil else {
+            throw StoreError(
+                .refused, "\(fileName) must be kept until \(keepUntil) (retention class \(retentionClass))")
+        }
+        let number = try CaseNumber(parsing: report.name)
+        let key = try read { db -> Minisign.SecretKey in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT case_number, tag_digest, file_name, disposed_at FROM archive_packages
+                        WHERE sequence = ?
+                        """, arguments: [sequence]),
+                row["case_number"] as String == report.name, row["tag_digest"] as String == report.tagManifestDigest,
+                row["file_name"] as String == fileName
+            else { throw StoreError(.refused, "\(fileName) is not the package this store recorded as \(sequence)") }
+            guard row["disposed_at"] == nil else {
+                throw StoreError(.refused, "package \(sequence) (\(number)) is disposed of already")
+            }
+            guard let seed = try Self.openGroupSecret(db, "archive", for: archivist).seal else {
+                throw StoreError(.noKey, "\(archivist.id) does not hold the archive signing key")
+            }
+            let sealKey = try SigningSecretKey(seed: seed)
+            return Minisign.SecretKey(key: sealKey, keyID: try Self.minisignKeyID(sealKey.publicKey))
+        }
+        let record = DisposalRecord(
+            sequence: sequence, caseNumber: report.name, packageFile: fileName,
+            tagManifestDigest: report.tagManifestDigest, previousPackage: previous, closed: "\(closed)",
+            retentionClass: retentionClass, retentionYears: years, keepUntil: "\(keepUntil)", disposed: "\(today)",
+            disposedBy: archivist.id.rawValue, authorization: authorization)
+        let (text, signature) = try record.signed(with: key)
+        let recordName = DisposalRecord.fileName(forPackage: fileName)
+        do {
+            // The signature first: a record in place is always signed.
+            for (name, bytes) in [(recordName + ".minisig", signature), (recordName, text)] {
+                let partial = "\(folder)/.\(name).partial"
+                try FileStreams.writeFile(partial, bytes)
+                guard rename(partial, "\(folder)/\(name)") == 0 else {
+                    FileStreams.remove(partial)
+                    throw StoreError(.database, "cannot rename \(partial) into place")
+                }
+            }
+            try FileStreams.sync(path: folder)
+        } catch let error as CryptoError { throw StoreError(.database, error.message) }
+        try write { db in
+            try db.execute(
+                sql: "UPDATE archive_packages SET disposed_at = ? WHERE sequence = ?",
+                arguments: [now.secondsSinceEpoch, sequence])
+            try Self.appendEvent(
+                db,
+                CaseEvent(
+                    kind: "archive.disposed", caseNumber: number, actor: archivist.id, at: now,
+                    details: [
+                        "sequence": "\(sequence)", "tag_digest": report.tagManifestDigest, "keep_until": "\(keepUntil)",
+                        "authorization": authorization, "record": recordName,
+                    ]))
+            try Self.signCheckpoint(db, by: archivist)
+        }
+        FileStreams.remove(path)
+        try? FileStreams.sync(path: folder)
+        return record
+    }
+}
