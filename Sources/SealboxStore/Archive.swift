@@ -487,7 +487,8 @@ extension Store {
     public struct ArchiveReconciliation: Sendable, Equatable {
         /// Recorded packages whose synced partial file was renamed into place (an export stopped after recording).
         public var completed: [String] = []
-        /// Files removed: partial files of a batch never recorded, and final files no record names.
+        /// Files removed: partial files of a batch never recorded, final files no record names, the package of a
+        /// recorded disposal and disposal records never recorded.
         public var removed: [String] = []
         /// Recorded packages found nowhere in the folder (another folder, or lost).
         public var missing: [String] = []
@@ -497,7 +498,9 @@ extension Store {
     ///
     /// Recorded packages left as partial files are checked (their tag-manifest digest) and renamed into place;
     /// partial files of a batch that was never recorded, and any final package file no record names, are removed
-    /// (their cases are still closed, not archived, and are exported again). Needs no key.
+    /// (their cases are still closed, not archived, and are exported again). Likewise for disposals: the package of
+    /// a recorded disposal is removed if still there, and its record must be; a disposal record not recorded is
+    /// removed (its package stays). Needs no key.
     /// - Returns: what was done.
     /// - Throws: `StoreError.busy` when an export is running; `ArchiveError` for an unreadable file.
     public func reconcileArchive(folder: String, locked: Bool = false) throws -> ArchiveReconciliation {
@@ -538,6 +541,23 @@ extension Store {
             } else {
                 result.missing.append(record.name)
             }
+        }
+        // Disposal records the store did not record (a disposal stopped before recording it; its package is still
+        // there and still counts), and their partial files.
+        let disposedRecords = Set(
+            rows.filter(\.disposed).flatMap {
+                let record = DisposalRecord.fileName(forPackage: $0.name)
+                return [record, record + ".minisig"]
+            })
+        for name in files.sorted() {
+            let isRecord =
+                name.first?.isNumber == true && (name.hasSuffix(".disposal") || name.hasSuffix(".disposal.minisig"))
+            let isPartialRecord =
+                name.hasPrefix(".")
+                && (name.hasSuffix(".disposal.partial") || name.hasSuffix(".disposal.minisig.partial"))
+            guard isRecord && !disposedRecords.contains(name) || isPartialRecord else { continue }
+            FileStreams.remove("\(folder)/\(name)")
+            result.removed.append(name)
         }
         for name in files.sorted() {
             let isPartial = name.hasPrefix(".") && name.hasSuffix(".tar.partial")

@@ -180,6 +180,24 @@ struct ArchiveDisposalTests {
         let entry = try ArchiveCatalog.entry(ofDisposal: recordFile)
         #expect(entry.disposed == record.disposed && entry.sequence == 2 && entry.metadata["outcome"] == "disposed")
         #expect(throws: ArchiveError.self) { try ArchiveCatalog.entry(ofDisposal: paths[0]) }
+
+        // A record the store never recorded (a disposal stopped before recording it) and a partial one: reconcile
+        // removes them and keeps the package, which still counts; the recorded disposal stays.
+        var unrecorded = record
+        (unrecorded.sequence, unrecorded.packageFile) = (3, (paths[2] as NSString).lastPathComponent)
+        let (bytes, signature) = try unrecorded.signed(with: signer)
+        let stray = Self.recordPath(paths[2])
+        let folder = (paths[0] as NSString).deletingLastPathComponent
+        let partial = "\(folder)/.\((stray as NSString).lastPathComponent).partial"
+        for (path, content) in [(stray, bytes), (stray + ".minisig", signature), (partial, bytes)] {
+            try FileStreams.writeFile(path, content)
+        }
+        let reconciled = try f.store.reconcileArchive(folder: folder)
+        #expect(
+            Set(reconciled.removed)
+                == Set([stray, stray + ".minisig", partial].map { ($0 as NSString).lastPathComponent }))
+        #expect(reconciled.missing.isEmpty && FileStreams.exists(paths[2]) && FileStreams.exists(recordFile))
+        #expect(try ArchiveChain.verify([paths[0], recordFile, paths[2]], trusting: key).allSatisfy(\.isValid))
     }
 
     @Test func aTamperedOrForeignPackageIsNotDisposedOf() throws {
