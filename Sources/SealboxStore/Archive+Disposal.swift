@@ -20,7 +20,9 @@ extension Store {
     /// is the one this store recorded at its sequence, is not disposed of already, and its retention — the longer of
     /// the years its metadata carries and its class's years now — ended before today; a class kept permanently
     /// never ends. Crash-safe in that order: the record is synced in place before the disposal is recorded, and the
-    /// package removed only after (`reconcileArchive` removes one left behind). One archive operation at a time.
+    /// package removed only after; once the package is shown to be this store's, its folder is reconciled first
+    /// (`reconcileArchive`: a package whose disposal was recorded goes, and a record whose disposal was not). One
+    /// archive operation at a time.
     /// - Parameters:
     ///   - path: the package file.
     ///   - authorization: the reference of the decision that authorised the disposal (printable ASCII; the record
@@ -46,6 +48,7 @@ extension Store {
         }
         let lock = try ExportLock(path: self.path + "-archive.lock")
         defer { lock.release() }
+        let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         let (_, trusted) = try archiveKeys()
         let report: BagReport
         do { report = try BagVerifier.verify(path: path, trusting: trusted) } catch let error as ArchiveError {
@@ -57,7 +60,6 @@ extension Store {
                 "\(path) does not verify (\(report.problems.first ?? "")); a disposal must not hide a tampered package")
         }
         let fileName = String(path[(path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex)...])
-        let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         guard let sequence = report.info["Sealbox-Sequence"].flatMap({ Int($0) }),
             let previous = report.info["Sealbox-Previous-Package"],
             let metadata = report.smallFiles["data/metadata.json"].flatMap({
@@ -79,7 +81,7 @@ extension Store {
                 .refused, "\(fileName) must be kept until \(keepUntil) (retention class \(retentionClass))")
         }
         let number = try CaseNumber(parsing: report.name)
-        let key = try read { db -> Minisign.SecretKey in
+        let (key, disposedAlready) = try read { db -> (Minisign.SecretKey, Bool) in
             guard
                 let row = try Row.fetchOne(
                     db,
@@ -90,14 +92,21 @@ extension Store {
                 row["case_number"] as String == report.name, row["tag_digest"] as String == report.tagManifestDigest,
                 row["file_name"] as String == fileName
             else { throw StoreError(.refused, "\(fileName) is not the package this store recorded as \(sequence)") }
-            guard row["disposed_at"] == nil else {
-                throw StoreError(.refused, "package \(sequence) (\(number)) is disposed of already")
-            }
             guard let seed = try Self.openGroupSecret(db, "archive", for: archivist).seal else {
                 throw StoreError(.noKey, "\(archivist.id) does not hold the archive signing key")
             }
             let sealKey = try SigningSecretKey(seed: seed)
-            return Minisign.SecretKey(key: sealKey, keyID: try Self.minisignKeyID(sealKey.publicKey))
+            return (
+                Minisign.SecretKey(key: sealKey, keyID: try Self.minisignKeyID(sealKey.publicKey)),
+                row["disposed_at"] != nil
+            )
+        }
+        // The package is this store's, so its folder is this store's archive: bring it in line first (a package
+        // whose disposal was recorded goes, a record whose disposal was not goes too).
+        _ = try reconcileArchive(folder: folder, locked: true)
+        guard !disposedAlready else {
+            throw StoreError(
+                .refused, "package \(sequence) (\(number)) is disposed of already (this copy was left behind: removed)")
         }
         let record = DisposalRecord(
             sequence: sequence, caseNumber: report.name, packageFile: fileName,

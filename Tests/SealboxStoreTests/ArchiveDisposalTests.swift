@@ -53,10 +53,16 @@ struct ArchiveDisposalTests {
             #expect(error.code == .refused && error.message.contains("must be kept until \(closedYear + 30)-12-31"))
         }
         #expect(FileStreams.exists(paths[1]))
-        let backup = f.folder.appendingPathComponent("backup").path
+        // Two copies, for later: one under its own name in another folder, one renamed.
+        let name = (paths[1] as NSString).lastPathComponent
+        let (backup, renamed) = (
+            f.folder.appendingPathComponent("backup").path,
+            f.folder.appendingPathComponent("other").path + "/renamed.tar"
+        )
         try FileStreams.makeDirectory(backup)
-        try FileManager.default.copyItem(
-            atPath: paths[1], toPath: backup + "/" + (paths[1] as NSString).lastPathComponent)
+        try FileStreams.makeDirectory((renamed as NSString).deletingLastPathComponent)
+        try FileManager.default.copyItem(atPath: paths[1], toPath: backup + "/" + name)
+        try FileManager.default.copyItem(atPath: paths[1], toPath: renamed)
 
         let record = try f.store.disposeArchivePackage(
             at: paths[1], authorization: "DA-2058/004", by: archivist, at: later)
@@ -78,17 +84,17 @@ struct ArchiveDisposalTests {
         let gap = try ArchiveChain.verify([paths[0], paths[2]], trusting: key)
         #expect(gap[1].problems.contains { $0.contains("missing before this one") })
 
-        // Once only, and only the package this store recorded; the disposal is logged and counted.
+        // Once only (a copy elsewhere is the leftover of a recorded disposal: reconciling its folder removes it), and
+        // only the package this store recorded; the disposal is logged and counted.
         #expect(throws: StoreError.self) {
-            try f.store.disposeArchivePackage(
-                at: backup + "/" + (paths[1] as NSString).lastPathComponent, authorization: "DA-2", by: archivist,
-                at: later)
+            try f.store.disposeArchivePackage(at: backup + "/" + name, authorization: "DA-2", by: archivist, at: later)
         }
-        let renamed = backup + "/renamed.tar"
-        try FileManager.default.moveItem(
-            atPath: backup + "/" + (paths[1] as NSString).lastPathComponent, toPath: renamed)
-        #expect(throws: StoreError.self) {
+        #expect(!FileStreams.exists(backup + "/" + name))
+        do {
             try f.store.disposeArchivePackage(at: renamed, authorization: "DA-2", by: archivist, at: later)
+            Issue.record("a package under another name was disposed of")
+        } catch let error as StoreError {
+            #expect(error.code == .refused && error.message.contains("is not the package this store recorded"))
         }
         let kinds = try f.store.pool.read { db in
             try String.fetchAll(db, sql: "SELECT kind FROM events WHERE kind = 'archive.disposed'")
