@@ -14,7 +14,8 @@ extension Store {
 
     /// Disposes of the archive package at `path` once its retention has ended: a disposal record signed with the
     /// archive key takes its place in the folder (so that the chain still verifies, and says why the package is
-    /// gone), the disposal is logged and recorded, and the package file is removed.
+    /// gone), the disposal is logged and recorded, the store's own copy of the case is shredded (`shredCase`), and
+    /// the package file is removed.
     ///
     /// Refused unless the package verifies against the archive key (a disposal must not hide a tampered package),
     /// is the one this store recorded at its sequence, is not disposed of already, and its retention — the longer of
@@ -131,6 +132,7 @@ extension Store {
             try db.execute(
                 sql: "UPDATE archive_packages SET disposed_at = ? WHERE sequence = ?",
                 arguments: [now.secondsSinceEpoch, sequence])
+            try Self.shredCase(db, number)
             try Self.appendEvent(
                 db,
                 CaseEvent(
@@ -141,8 +143,40 @@ extension Store {
                     ]))
             try Self.signCheckpoint(db, by: archivist)
         }
+        // Page images of what was shredded may still sit in the write-ahead log: write it back and truncate it.
+        try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
         FileStreams.remove(path)
         try? FileStreams.sync(path: folder)
         return record
+    }
+
+    /// Removes what lets anyone read a disposed case in the store (crypto-shredding), in the disposal's transaction.
+    ///
+    /// Its case key sealed to each group (without it nothing of the case opens), its attachments' stored bytes and
+    /// file keys, its blind-index tags (it can no longer be found by a phone or ID number), its sealed document, the
+    /// writer's copy of the reply and the query hash. The clear, PII-free metadata (number, dates, status,
+    /// departments, report facts) and its events stay: the log still verifies and the assessments still count it.
+    /// With `secure_delete` on, SQLite overwrites the freed bytes.
+    static func shredCase(_ db: Database, _ number: CaseNumber) throws {
+        let arguments: StatementArguments = [number.description]
+        for sql in [
+            "DELETE FROM case_keys WHERE case_number = ?", "DELETE FROM attachment_chunks WHERE case_number = ?",
+            "UPDATE case_attachments SET sealed_bytes = x'', sealed_file_key = NULL WHERE case_number = ?",
+            "DELETE FROM blind_index WHERE case_number = ?",
+            """
+            UPDATE cases SET sealed_document = x'', citizen_reply = NULL, citizen_box = NULL, query_hash = NULL
+            WHERE number = ?
+            """,
+        ] {
+            try db.execute(sql: sql, arguments: arguments)
+        }
+    }
+
+    /// Why nobody can open case `number` if it was disposed of: its disposal date, or nil.
+    static func disposal(of number: CaseNumber, _ db: Database) throws -> Timestamp? {
+        try Int64.fetchOne(
+            db, sql: "SELECT disposed_at FROM archive_packages WHERE case_number = ? AND disposed_at IS NOT NULL",
+            arguments: [number.description]
+        ).map { Timestamp(secondsSinceEpoch: $0) }
     }
 }

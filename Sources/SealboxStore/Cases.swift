@@ -170,6 +170,12 @@ extension Store {
             guard let secret = try? openGroupSecret(db, group, for: user) else { continue }
             return (try unsealCaseKey(db, number, StoredCaseKey(row: row), with: secret.box), group)
         }
+        if let disposed = try disposal(of: number, db) {
+            throw StoreError(
+                .notFound,
+                "case \(number) was disposed of on \(disposed.civilDate(offsetSeconds: 0)) (UTC) after its retention "
+                    + "ended: only its clear metadata and its events remain")
+        }
         throw StoreError(.noKey, "\(user.id) holds no key that opens case \(number)")
     }
 

@@ -64,6 +64,24 @@ struct ArchiveDisposalTests {
         try FileManager.default.copyItem(atPath: paths[1], toPath: backup + "/" + name)
         try FileManager.default.copyItem(atPath: paths[1], toPath: renamed)
 
+        func traces(_ number: String) throws -> [Int] {
+            try f.store.pool.read { db in
+                try ["case_keys", "blind_index"].map {
+                    try Int.fetchOne(
+                        db, sql: "SELECT COUNT(*) FROM \($0) WHERE case_number = ?", arguments: [number]) ?? -1
+                }
+                    + [
+                        try Int.fetchOne(
+                            db, sql: "SELECT length(sealed_document) FROM cases WHERE number = ?", arguments: [number])
+                            ?? -1
+                    ]
+            }
+        }
+        let number = try #require(try f.store.archiveStatus().last).caseNumber
+        let before = try traces(
+            try f.store.pool.read { db in
+                try String.fetchOne(db, sql: "SELECT case_number FROM archive_packages WHERE sequence = 2") ?? ""
+            })
         let record = try f.store.disposeArchivePackage(
             at: paths[1], authorization: "DA-2058/004", by: archivist, at: later)
         #expect(record.sequence == 2 && record.keepUntil == "\(closedYear + 30)-12-31" && record.retentionYears == 30)
@@ -74,6 +92,25 @@ struct ArchiveDisposalTests {
         // The record is clear and holds no personal data.
         let text = try FileStreams.readSmallFile(recordFile)
         for canary in StoreTests.canaries { #expect(!String(decoding: text, as: UTF8.self).contains(canary)) }
+
+        // The store's own copy is shredded: its keys, search tags and sealed document are gone, nobody opens it and
+        // the refusal says why; the other cases are untouched, and the log still verifies.
+        let after = try traces(record.caseNumber)
+        #expect(before[0] > 0 && before[2] > 0 && after == [0, 0, 0], "\(before) → \(after)")
+        let untouched = try traces(number.description)
+        #expect(untouched[0] > 0 && untouched[2] > 0)
+        for user in ["clerk", "archivist"] {
+            do {
+                _ = try f.store.read(
+                    try CaseNumber(parsing: record.caseNumber), purpose: "check", by: f.user(user), at: later)
+                Issue.record("\(user) read a disposed case")
+            } catch let error as StoreError {
+                #expect(error.code == .notFound && error.message.contains("was disposed of on"), "\(error.message)")
+            }
+        }
+        _ = try f.store.read(number, purpose: "check", by: f.user("clerk"), at: later)
+        let audit = try f.store.audit(trust: try f.store.trustFile())
+        #expect(audit.problems.isEmpty, "\(audit.problems)")
 
         // The chain verifies with the record in the package's place, and not without it.
         let chain = [paths[0], recordFile, paths[2]]
