@@ -5,8 +5,9 @@ import SealboxCrypto
 import SealboxStore
 import Testing
 
-/// Nothing acknowledged is lost: `sealbox` killed with SIGKILL at random points during bulk registration and during
-/// archive export (`SEALBOX_CRASH_TRIALS` trials each; 10 in `Tools/test`, 100 by the documented command).
+/// Nothing acknowledged is lost: `sealbox` killed with SIGKILL at random points during bulk registration, archive
+/// export and archive disposal (`SEALBOX_CRASH_TRIALS` trials each; 10 in `Tools/test`, 100 by the documented
+/// command).
 struct CrashSafetyTests {
     typealias W = WorkflowCLITests
 
@@ -21,7 +22,9 @@ struct CrashSafetyTests {
 
     /// Starts `sealbox` with the test environment, kills it with SIGKILL after `delay` seconds (unless it ended),
     /// and returns what it printed before.
-    static func runAndKill(_ args: [String], dir: URL, clock: KillClock) throws -> (killed: Bool, stdout: String) {
+    static func runAndKill(_ args: [String], dir: URL, clock: KillClock, environment: [String: String] = [:]) throws
+        -> (killed: Bool, stdout: String)
+    {
         let delay = clock.delay()
         let started = Date()
         var killed = false
@@ -30,7 +33,7 @@ struct CrashSafetyTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLITests.binary)
         process.arguments = args
-        process.environment = W.environment(dir)
+        process.environment = W.environment(dir).merging(environment) { _, new in new }
         let out = dir.appendingPathComponent("out-\(UUID().uuidString)")
         FileManager.default.createFile(atPath: out.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: out)
@@ -183,6 +186,95 @@ struct CrashSafetyTests {
         #expect(killedCount >= Self.trials / 2, "most trials must be killed mid-run to prove anything")
         print(
             "crash safety, export: \(Self.trials) trials, \(killedCount) killed mid-run, \(tars.count) packages verify as one chain"
+        )
+    }
+
+    @Test func killedDisposalLeavesEachPackageOrItsRecordNeverBothNorNeither() throws {
+        let dir = try CLITests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try SidePathCLITests.setUp(dir)
+        let recovery = dir.appendingPathComponent("recovery.key").path
+        #expect(try W.run(["user", "add", "archivist", "--role", "archivist", "--as", "admin"], dir: dir).status == 0)
+        #expect(
+            try W.run(["group", "grant", "archive", "--to", "archivist", "--seal", "--recovery", recovery], dir: dir)
+                .status == 0)
+        let path = dir.appendingPathComponent("s.db").path
+        let store = try Store(path: path, policies: PolicyFiles.load(folder: PolicyCLITests.policies))
+        let now = Timestamp(secondsSinceEpoch: 1_772_413_200)
+        let pw = SecureBytes(copying: Array("pw".utf8))
+        let users = try ["clerk", "head", "handler", "reviewer", "archivist"].map {
+            try store.unlock(UserID($0), passphrase: pw, at: now)
+        }
+        let perTrial = 3
+        for i in 0..<(Self.trials * perTrial) {
+            let letter = Letter(
+                channel: .website, receivedAt: now,
+                sender: Sender(name: Personal("銷毀\(i)"), contact: Personal("13900004321")), subject: "s", content: "c")
+            let (n, _) = try store.register(letter, by: users[0].actor, at: now)
+            try store.apply(
+                .assign(.init(lead: "transport", matter: "m", requirements: "r")), to: n, by: users[0], at: now)
+            try store.apply(.signFor(handler: "handler"), to: n, by: users[1], at: now)
+            try store.apply(.startHandling, to: n, by: users[2], at: now)
+            try store.apply(
+                .draftFeedback(investigation: "i", opinion: "o", result: "r", senderSatisfaction: .satisfied), to: n,
+                by: users[2], at: now)
+            _ = try store.sealFeedback(n, by: users[1], at: now)
+            try store.apply(.review(approve: true, reasons: nil), to: n, by: users[3], at: now)
+            try store.apply(.reply(text: "答覆", method: .phone), to: n, by: users[0], at: now)
+            try store.apply(.close, to: n, by: users[0], at: now)
+        }
+        let out = dir.appendingPathComponent("archive")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        let packages = try store.exportArchive(to: out.path, by: users[4], at: now).map(\.fileName)
+        let pub = dir.appendingPathComponent("archive.pub").path
+        #expect(try W.run(["archive", "key", "--minisign-out", pub], dir: dir).status == 0)
+        // Thirty-two years on: past the default class's thirty.
+        let later = ["SEALBOX_NOW": "\(now.secondsSinceEpoch + 32 * 366 * 86_400)"]
+        var (killedCount, cleanedUp) = (0, 0)
+        let clock = KillClock()
+        for trial in 0..<Self.trials {
+            let batch = packages[(trial * perTrial)..<((trial + 1) * perTrial)].map {
+                out.appendingPathComponent($0).path
+            }
+            let (killed, _) = try Self.runAndKill(
+                ["archive", "dispose", "--authorization", "DA-\(trial)", "--as", "archivist"] + batch, dir: dir,
+                clock: clock, environment: later)
+            if killed { killedCount += 1 }
+            // After the crash: reconcile, then each package is there or its recorded, signed record is — one of them.
+            let reconcile = try W.run(["archive", "reconcile", "--out", out.path], dir: dir)
+            #expect(reconcile.status == 0, "\(reconcile.stdout)")
+            if reconcile.stdout.contains("removed\t") { cleanedUp += 1 }
+            let files = Set(try FileManager.default.contentsOfDirectory(atPath: out.path))
+            #expect(!files.contains { $0.hasPrefix(".") }, "partial files left: \(files)")
+            let disposed = Set(
+                try DatabaseQueue(path: path).read { db in
+                    try String.fetchAll(db, sql: "SELECT file_name FROM archive_packages WHERE disposed_at IS NOT NULL")
+                })
+            for name in packages {
+                let record = String(name.dropLast(4)) + ".disposal"
+                let hasRecord = files.contains(record) && files.contains(record + ".minisig")
+                #expect(files.contains(name) != hasRecord, "\(name): the package or its record, one of them")
+                #expect(disposed.contains(name) == hasRecord, "\(name): a record on disk is a recorded disposal")
+            }
+            let verify = try W.run(["archive", "verify", "--key", pub, out.path], dir: dir)
+            #expect(verify.status == 0, "\(verify.stdout.suffix(500))")
+        }
+        // Run to the end: every package of the trials disposed of, the chain and the log verify.
+        let rest = packages.filter { FileManager.default.fileExists(atPath: out.appendingPathComponent($0).path) }
+        let disposedByTrials = packages.count - rest.count
+        if !rest.isEmpty {
+            let finish = try W.run(
+                ["archive", "dispose", "--authorization", "DA-END", "--as", "archivist"]
+                    + rest.map { out.appendingPathComponent($0).path }, dir: dir, environment: later)
+            #expect(finish.status == 0, "\(finish.stderr)")
+        }
+        #expect(try store.archiveStatus().disposed == packages.count)
+        #expect(try W.run(["archive", "verify", "--key", pub, out.path], dir: dir).status == 0)
+        #expect(try Self.auditPasses(dir))
+        #expect(killedCount >= Self.trials / 2, "most trials must be killed mid-run to prove anything")
+        print(
+            "crash safety, disposal: \(Self.trials) trials, \(killedCount) killed mid-run, \(cleanedUp) left a file "
+                + "for reconcile to remove, \(disposedByTrials) of \(packages.count) packages disposed of by the trials"
         )
     }
 }
