@@ -205,7 +205,7 @@ struct CrashSafetyTests {
         let users = try ["clerk", "head", "handler", "reviewer", "archivist"].map {
             try store.unlock(UserID($0), passphrase: pw, at: now)
         }
-        let perTrial = 3
+        let perTrial = 8
         for i in 0..<(Self.trials * perTrial) {
             let letter = Letter(
                 channel: .website, receivedAt: now,
