@@ -116,38 +116,59 @@ extension Store {
             disposedBy: archivist.id.rawValue, authorization: authorization)
         let (text, signature) = try record.signed(with: key)
         let recordName = DisposalRecord.fileName(forPackage: fileName)
+        // The signature first: a record in place is always signed.
+        let placed = [(recordName + ".minisig", signature), (recordName, text)]
         do {
-            // The signature first: a record in place is always signed.
-            for (name, bytes) in [(recordName + ".minisig", signature), (recordName, text)] {
+            for (name, bytes) in placed {
                 let partial = "\(folder)/.\(name).partial"
                 try FileStreams.writeFile(partial, bytes)
                 guard rename(partial, "\(folder)/\(name)") == 0 else {
-                    FileStreams.remove(partial)
                     throw StoreError(.database, "cannot rename \(partial) into place")
                 }
             }
             try FileStreams.sync(path: folder)
-        } catch let error as CryptoError { throw StoreError(.database, error.message) }
-        try write { db in
-            try db.execute(
-                sql: "UPDATE archive_packages SET disposed_at = ? WHERE sequence = ?",
-                arguments: [now.secondsSinceEpoch, sequence])
-            try Self.shredCase(db, number)
-            try Self.appendEvent(
-                db,
-                CaseEvent(
-                    kind: "archive.disposed", caseNumber: number, actor: archivist.id, at: now,
-                    details: [
-                        "sequence": "\(sequence)", "tag_digest": report.tagManifestDigest, "keep_until": "\(keepUntil)",
-                        "authorization": authorization, "record": recordName,
-                    ]))
-            try Self.signCheckpoint(db, by: archivist)
+            try recordDisposal(record, of: number, keepUntil: keepUntil, by: archivist, at: now)
+        } catch {
+            // Not recorded, the record must not stay: its package still counts, and verify would find both.
+            for (name, _) in placed {
+                FileStreams.remove("\(folder)/\(name)")
+                FileStreams.remove("\(folder)/.\(name).partial")
+            }
+            try? FileStreams.sync(path: folder)
+            throw (error as? CryptoError).map { StoreError(.database, $0.message) } ?? error
         }
         // Page images of what was shredded may still sit in the write-ahead log: write it back and truncate it.
         try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
         FileStreams.remove(path)
         try? FileStreams.sync(path: folder)
         return record
+    }
+
+    /// Records a disposal in one transaction: the package's row marked, the case shredded, the event logged and a
+    /// checkpoint signed.
+    func recordDisposal(
+        _ record: DisposalRecord, of number: CaseNumber, keepUntil: CivilDate, by archivist: UnlockedUser,
+        at now: Timestamp
+    ) throws {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE archive_packages SET disposed_at = ? WHERE sequence = ? AND disposed_at IS NULL",
+                arguments: [now.secondsSinceEpoch, record.sequence])
+            guard db.changesCount == 1 else {
+                throw StoreError(.refused, "package \(record.sequence) (\(number)) is disposed of already")
+            }
+            try Self.shredCase(db, number)
+            try Self.appendEvent(
+                db,
+                CaseEvent(
+                    kind: "archive.disposed", caseNumber: number, actor: archivist.id, at: now,
+                    details: [
+                        "sequence": "\(record.sequence)", "tag_digest": record.tagManifestDigest,
+                        "keep_until": "\(keepUntil)", "authorization": record.authorization,
+                        "record": DisposalRecord.fileName(forPackage: record.packageFile),
+                    ]))
+            try Self.signCheckpoint(db, by: archivist)
+        }
     }
 
     /// Removes what lets anyone read a disposed case in the store (crypto-shredding), in the disposal's transaction.

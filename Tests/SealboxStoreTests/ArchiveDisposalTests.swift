@@ -267,6 +267,18 @@ struct ArchiveDisposalTests {
         #expect(throws: StoreError.self) {
             try f.store.disposeArchivePackage(at: paths[2] + ".gone", authorization: "DA-9", by: archivist, at: later)
         }
+        // A record that cannot be put in place (a folder in its way): nothing of the disposal stays, the package and
+        // the case are untouched.
+        let blocked = Self.recordPath(paths[1])
+        try FileStreams.makeDirectory(blocked)
+        #expect(throws: StoreError.self) {
+            try f.store.disposeArchivePackage(at: paths[1], authorization: "DA-9", by: archivist, at: later)
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: (paths[1] as NSString).deletingLastPathComponent)
+        #expect(!left.contains { $0.hasSuffix(".minisig") || $0.hasSuffix(".partial") }, "\(left)")
+        #expect(FileStreams.exists(paths[1]))
         #expect(try f.store.archiveStatus().disposed == 0)
+        let number = try #require(try f.store.archiveStatus().last).caseNumber
+        _ = try f.store.read(number, purpose: "check", by: f.user("clerk"), at: later)
     }
 }
