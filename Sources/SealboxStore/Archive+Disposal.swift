@@ -175,7 +175,7 @@ extension Store {
     ///
     /// Its case key sealed to each group (without it nothing of the case opens), its attachments' stored bytes and
     /// file keys, its blind-index tags (it can no longer be found by a phone or ID number), its sealed document, the
-    /// writer's copy of the reply and the query hash. The clear, PII-free metadata (number, dates, status,
+    /// writer's copy of the reply and the query hash (and nothing is left to index). The clear, PII-free metadata (number, dates, status,
     /// departments, report facts) and its events stay: the log still verifies and the assessments still count it.
     /// With `secure_delete` on, SQLite overwrites the freed bytes.
     static func shredCase(_ db: Database, _ number: CaseNumber) throws {
@@ -185,8 +185,8 @@ extension Store {
             "UPDATE case_attachments SET sealed_bytes = x'', sealed_file_key = NULL WHERE case_number = ?",
             "DELETE FROM blind_index WHERE case_number = ?",
             """
-            UPDATE cases SET sealed_document = x'', citizen_reply = NULL, citizen_box = NULL, query_hash = NULL
-            WHERE number = ?
+            UPDATE cases SET sealed_document = x'', citizen_reply = NULL, citizen_box = NULL, query_hash = NULL,
+            index_pending = 0 WHERE number = ?
             """,
         ] {
             try db.execute(sql: sql, arguments: arguments)
