@@ -109,43 +109,9 @@ struct CrashSafetyTests {
     @Test func killedArchiveExportLeavesNoPackageWithoutItsRecord() throws {
         let dir = try CLITests.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try SidePathCLITests.setUp(dir)
-        let recovery = dir.appendingPathComponent("recovery.key").path
-        #expect(try W.run(["user", "add", "archivist", "--role", "archivist", "--as", "admin"], dir: dir).status == 0)
-        #expect(
-            try W.run(["group", "grant", "archive", "--to", "archivist", "--seal", "--recovery", recovery], dir: dir)
-                .status == 0)
-        let path = dir.appendingPathComponent("s.db").path
-        let store = try Store(path: path, policies: PolicyFiles.load(folder: PolicyCLITests.policies))
-        let now = Timestamp(secondsSinceEpoch: 1_772_413_200)
-        let pw = SecureBytes(copying: Array("pw".utf8))
-        let users = try ["clerk", "head", "handler", "reviewer"].map {
-            try store.unlock(UserID($0), passphrase: pw, at: now)
-        }
-        let (clerk, head, handler, reviewer) = (users[0], users[1], users[2], users[3])
-        func closedCases(_ count: Int) throws {
-            for i in 0..<count {
-                let letter = Letter(
-                    channel: .website, receivedAt: now,
-                    sender: Sender(name: Personal("歸檔\(i)"), contact: Personal("13900001234")),
-                    subject: "s", content: "c")
-                let (n, _) = try store.register(letter, by: clerk.actor, at: now)
-                try store.attach(
-                    SecureRandom.bytes(70_000), fileName: "a.bin", mediaType: "image/png", to: n, by: clerk, at: now)
-                try store.apply(
-                    .assign(.init(lead: "transport", matter: "m", requirements: "r")), to: n, by: clerk, at: now)
-                try store.apply(.signFor(handler: "handler"), to: n, by: head, at: now)
-                try store.apply(.startHandling, to: n, by: handler, at: now)
-                try store.apply(
-                    .draftFeedback(investigation: "i", opinion: "o", result: "r", senderSatisfaction: .satisfied),
-                    to: n,
-                    by: handler, at: now)
-                _ = try store.sealFeedback(n, by: head, at: now)
-                try store.apply(.review(approve: true, reasons: nil), to: n, by: reviewer, at: now)
-                try store.apply(.reply(text: "答覆", method: .phone), to: n, by: clerk, at: now)
-                try store.apply(.close, to: n, by: clerk, at: now)
-            }
-        }
+        let rig = try ArchiveRig(dir)
+        let (path, store, clerk) = (rig.path, rig.store, rig.users[0])
+        func closedCases(_ count: Int) throws { _ = try rig.closedCases(count, attachment: 70_000) }
         let out = dir.appendingPathComponent("archive")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         var killedCount = 0
@@ -192,37 +158,10 @@ struct CrashSafetyTests {
     @Test func killedDisposalLeavesEachPackageOrItsRecordNeverBothNorNeither() throws {
         let dir = try CLITests.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: dir) }
-        try SidePathCLITests.setUp(dir)
-        let recovery = dir.appendingPathComponent("recovery.key").path
-        #expect(try W.run(["user", "add", "archivist", "--role", "archivist", "--as", "admin"], dir: dir).status == 0)
-        #expect(
-            try W.run(["group", "grant", "archive", "--to", "archivist", "--seal", "--recovery", recovery], dir: dir)
-                .status == 0)
-        let path = dir.appendingPathComponent("s.db").path
-        let store = try Store(path: path, policies: PolicyFiles.load(folder: PolicyCLITests.policies))
-        let now = Timestamp(secondsSinceEpoch: 1_772_413_200)
-        let pw = SecureBytes(copying: Array("pw".utf8))
-        let users = try ["clerk", "head", "handler", "reviewer", "archivist"].map {
-            try store.unlock(UserID($0), passphrase: pw, at: now)
-        }
+        let rig = try ArchiveRig(dir)
+        let (path, store, users, now) = (rig.path, rig.store, rig.users, rig.now)
         let perTrial = 8
-        for i in 0..<(Self.trials * perTrial) {
-            let letter = Letter(
-                channel: .website, receivedAt: now,
-                sender: Sender(name: Personal("銷毀\(i)"), contact: Personal("13900004321")), subject: "s", content: "c")
-            let (n, _) = try store.register(letter, by: users[0].actor, at: now)
-            try store.apply(
-                .assign(.init(lead: "transport", matter: "m", requirements: "r")), to: n, by: users[0], at: now)
-            try store.apply(.signFor(handler: "handler"), to: n, by: users[1], at: now)
-            try store.apply(.startHandling, to: n, by: users[2], at: now)
-            try store.apply(
-                .draftFeedback(investigation: "i", opinion: "o", result: "r", senderSatisfaction: .satisfied), to: n,
-                by: users[2], at: now)
-            _ = try store.sealFeedback(n, by: users[1], at: now)
-            try store.apply(.review(approve: true, reasons: nil), to: n, by: users[3], at: now)
-            try store.apply(.reply(text: "答覆", method: .phone), to: n, by: users[0], at: now)
-            try store.apply(.close, to: n, by: users[0], at: now)
-        }
+        _ = try rig.closedCases(Self.trials * perTrial)
         let out = dir.appendingPathComponent("archive")
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let packages = try store.exportArchive(to: out.path, by: users[4], at: now).map(\.fileName)
@@ -276,5 +215,58 @@ struct CrashSafetyTests {
             "crash safety, disposal: \(Self.trials) trials, \(killedCount) killed mid-run, \(cleanedUp) left a file "
                 + "for reconcile to remove, \(disposedByTrials) of \(packages.count) packages disposed of by the trials"
         )
+    }
+}
+
+/// A store set up through the binary with an archivist holding the archive key, its users unlocked in process, and
+/// cases taken to closure directly (the crash tests kill the binary, not the set-up).
+struct ArchiveRig {
+    let path: String
+    let store: Store
+    /// clerk, head, handler, reviewer, archivist.
+    let users: [UnlockedUser]
+    let now = Timestamp(secondsSinceEpoch: 1_772_413_200)
+
+    init(_ dir: URL) throws {
+        try SidePathCLITests.setUp(dir)
+        let recovery = dir.appendingPathComponent("recovery.key").path
+        let run = { (args: [String]) in try WorkflowCLITests.run(args, dir: dir).status }
+        #expect(try run(["user", "add", "archivist", "--role", "archivist", "--as", "admin"]) == 0)
+        #expect(try run(["group", "grant", "archive", "--to", "archivist", "--seal", "--recovery", recovery]) == 0)
+        path = dir.appendingPathComponent("s.db").path
+        store = try Store(path: path, policies: PolicyFiles.load(folder: PolicyCLITests.policies))
+        let (store, now) = (store, now)
+        let pw = SecureBytes(copying: Array("pw".utf8))
+        users = try ["clerk", "head", "handler", "reviewer", "archivist"].map {
+            try store.unlock(UserID($0), passphrase: pw, at: now)
+        }
+    }
+
+    /// Registers `count` letters (each with an attachment of `attachment` random bytes, if given) and closes them.
+    func closedCases(_ count: Int, attachment: Int? = nil) throws -> [CaseNumber] {
+        let (clerk, head, handler, reviewer) = (users[0], users[1], users[2], users[3])
+        return try (0..<count).map { i in
+            let letter = Letter(
+                channel: .website, receivedAt: now,
+                sender: Sender(name: Personal("歸檔\(i)"), contact: Personal("13900001234")), subject: "s", content: "c")
+            let (n, _) = try store.register(letter, by: clerk.actor, at: now)
+            if let attachment {
+                try store.attach(
+                    SecureRandom.bytes(attachment), fileName: "a.bin", mediaType: "image/png", to: n, by: clerk, at: now
+                )
+            }
+            try store.apply(
+                .assign(.init(lead: "transport", matter: "m", requirements: "r")), to: n, by: clerk, at: now)
+            try store.apply(.signFor(handler: "handler"), to: n, by: head, at: now)
+            try store.apply(.startHandling, to: n, by: handler, at: now)
+            try store.apply(
+                .draftFeedback(investigation: "i", opinion: "o", result: "r", senderSatisfaction: .satisfied), to: n,
+                by: handler, at: now)
+            _ = try store.sealFeedback(n, by: head, at: now)
+            try store.apply(.review(approve: true, reasons: nil), to: n, by: reviewer, at: now)
+            try store.apply(.reply(text: "答覆", method: .phone), to: n, by: clerk, at: now)
+            try store.apply(.close, to: n, by: clerk, at: now)
+            return n
+        }
     }
 }
