@@ -253,7 +253,8 @@ struct ArchiveCommand: AsyncParsableCommand {
             for package in packages where !FileStreams.exists(package) {
                 throw CLIError(.noInput, "\(package) does not exist")
             }
-            let (store, user) = try actor.unlock()
+            // Irreversible: inside `sealbox shell`, the passphrase is asked again.
+            let (store, user) = try actor.unlock(sensitive: true)
             for package in packages {
                 let record = try storeCall {
                     try store.disposeArchivePackage(at: package, authorization: authorization, by: user, at: Clock.now)
