@@ -29,6 +29,15 @@ struct ArchiveDisposalTests {
         )
     }
 
+    /// The archive's minisign key, as the store signs with it: for records a test forges with the right key.
+    static func archiveSigner(_ f: StoreFixture) throws -> Minisign.SecretKey {
+        try f.store.pool.read { db in
+            let secret = try Store.openGroupSecret(db, "archive", for: f.user("archivist"))
+            let key = try SigningSecretKey(seed: try #require(secret.seal))
+            return Minisign.SecretKey(key: key, keyID: try Store.minisignKeyID(key.publicKey))
+        }
+    }
+
     static func recordPath(_ package: String) -> String {
         String(package.dropLast(4)) + ".disposal"
     }
@@ -167,11 +176,7 @@ struct ArchiveDisposalTests {
             at: paths[1], authorization: "DA-7", by: f.user("archivist"), at: later)
         let recordFile = Self.recordPath(paths[1])
         let original = try FileStreams.readSmallFile(recordFile)
-        let signer = try f.store.pool.read { db -> Minisign.SecretKey in
-            let secret = try Store.openGroupSecret(db, "archive", for: f.user("archivist"))
-            let key = try SigningSecretKey(seed: try #require(secret.seal))
-            return Minisign.SecretKey(key: key, keyID: try Store.minisignKeyID(key.publicKey))
-        }
+        let signer = try Self.archiveSigner(f)
         func problems(_ bytes: [UInt8], signature: [UInt8]? = nil) throws -> [String] {
             try FileStreams.writeFile(recordFile, bytes)
             if let signature { try FileStreams.writeFile(recordFile + ".minisig", signature) }
@@ -241,6 +246,25 @@ struct ArchiveDisposalTests {
                 == Set([stray, stray + ".minisig", partial].map { ($0 as NSString).lastPathComponent }))
         #expect(reconciled.missing.isEmpty && FileStreams.exists(paths[2]) && FileStreams.exists(recordFile))
         #expect(try ArchiveChain.verify([paths[0], recordFile, paths[2]], trusting: key).allSatisfy(\.isValid))
+    }
+
+    @Test func theFirstPackageGivesWayToARecordThatLinksToNone() throws {
+        let (f, paths, key, _, later) = try Self.exported()
+        let record = try f.store.disposeArchivePackage(
+            at: paths[0], authorization: "DA-1", by: f.user("archivist"), at: later)
+        #expect(record.sequence == 1 && record.previousPackage == "none")
+        let chain = [Self.recordPath(paths[0]), paths[1], paths[2]]
+        let problems = try ArchiveChain.verify(chain, trusting: key).flatMap { $0.bag.problems + $0.problems }
+        #expect(problems.isEmpty, "\(problems)")
+        // Signed with the archive key but linking the first package to something: named.
+        let signer = try Self.archiveSigner(f)
+        var forged = record
+        forged.previousPackage = String(repeating: "ef", count: 64)
+        let (bytes, signature) = try forged.signed(with: signer)
+        try FileStreams.writeFile(chain[0], bytes)
+        try FileStreams.writeFile(chain[0] + ".minisig", signature)
+        let reports = try ArchiveChain.verify(chain, trusting: key)
+        #expect(reports[0].problems.contains { $0.contains("package 1 must not link to a previous package") })
     }
 
     @Test func aTamperedOrForeignPackageIsNotDisposedOf() throws {
