@@ -1,5 +1,4 @@
 public import Foundation
-internal import SealboxCrypto
 
 /// What a package says of itself in clear (M6.1.1 "findable"): its bag, its place in the chain and its PII-free
 /// `data/metadata.json`, read with no key and without extracting.
@@ -66,14 +65,7 @@ public enum ArchiveCatalog {
     /// either.
     /// - Throws: `ArchiveError.invalidBag` when it is not a well-formed record; `.io` when it cannot be read.
     public static func entry(ofDisposal path: String) throws -> CatalogEntry {
-        let bytes: [UInt8]
-        do { bytes = try FileStreams.readSmallFile(path, limit: DisposalRecord.maxFileBytes) } catch {
-            throw ArchiveError(.io, "\(path) cannot be read")
-        }
-        let record: DisposalRecord
-        do { record = try DisposalRecord(parsing: bytes) } catch {
-            throw ArchiveError(.invalidBag, "\(path): \(error.message)")
-        }
+        let record = try DisposalRecord.read(path).record
         let metadata = [
             "number": record.caseNumber, "closed": record.closed, "retention_class": record.retentionClass,
             "retention_years": "\(record.retentionYears)", "outcome": "disposed",

@@ -135,6 +135,19 @@ public struct DisposalRecord: Sendable, Equatable {
             authorization: authorization)
     }
 
+    /// Reads and parses the record at `path`, with its bytes (what its signature covers).
+    /// - Throws: `ArchiveError.io` when it cannot be read or is larger than `maxFileBytes`; `.invalidBag` naming the
+    ///   first label missing or malformed.
+    public static func read(_ path: String) throws(ArchiveError) -> (bytes: [UInt8], record: DisposalRecord) {
+        let bytes: [UInt8]
+        do { bytes = try FileStreams.readSmallFile(path, limit: maxFileBytes) } catch {
+            throw ArchiveError(.io, "\(path) cannot be read (or is larger than \(maxFileBytes / 1024) KiB)")
+        }
+        do { return (bytes, try DisposalRecord(parsing: bytes)) } catch {
+            throw ArchiveError(.invalidBag, "\(path): \(error.message)")
+        }
+    }
+
     /// Signs the record with the archive key: the record's bytes and its `.minisig` file.
     /// - Throws: `CryptoError` when signing fails.
     public func signed(with key: Minisign.SecretKey) throws -> (record: [UInt8], signature: [UInt8]) {
@@ -165,30 +178,23 @@ extension ArchiveChain {
     static func verifyDisposal(_ path: String, trusting key: Minisign.PublicKey) -> PackageReport {
         var report = PackageReport(path: path, bag: BagReport())
         report.isDisposal = true
+        let bytes: [UInt8]
         let record: DisposalRecord
+        do { (bytes, record) = try DisposalRecord.read(path) } catch {
+            report.problems.append(error.message)
+            return report
+        }
+        (report.bag.name, report.sequence) = (record.caseNumber, record.sequence)
+        report.bag.info = [
+            "Sealbox-Sequence": "\(record.sequence)", "Sealbox-Previous-Package": record.previousPackage,
+        ]
+        report.bag.tagManifestDigest = record.tagManifestDigest
         do {
-            let bytes = try FileStreams.readSmallFile(path, limit: DisposalRecord.maxFileBytes)
-            record = try DisposalRecord(parsing: bytes)
-            (report.bag.name, report.sequence) = (record.caseNumber, record.sequence)
-            report.bag.info = [
-                "Sealbox-Sequence": "\(record.sequence)", "Sealbox-Previous-Package": record.previousPackage,
-            ]
-            report.bag.tagManifestDigest = record.tagManifestDigest
-            do {
-                let signature = try FileStreams.readSmallFile(path + ".minisig", limit: DisposalRecord.maxFileBytes)
-                try Minisign.verify(
-                    try Minisign.Signature(parsing: String(decoding: signature, as: UTF8.self)), content: bytes,
-                    with: key)
-            } catch {
-                report.problems.append(
-                    "\(path).minisig: \(error) (the record is not signed by the trusted archive key)")
-            }
-        } catch let error as ArchiveError {
-            report.problems.append("\(path): \(error.message)")
-            return report
+            let signature = try FileStreams.readSmallFile(path + ".minisig", limit: DisposalRecord.maxFileBytes)
+            try Minisign.verify(
+                try Minisign.Signature(parsing: String(decoding: signature, as: UTF8.self)), content: bytes, with: key)
         } catch {
-            report.problems.append("\(path): cannot be read (\(error))")
-            return report
+            report.problems.append("\(path).minisig: \(error) (the record is not signed by the trusted archive key)")
         }
         let closingYear = Int(record.closed.prefix(4)) ?? 0
         if record.retentionYears == 0 {

@@ -49,7 +49,9 @@ extension Store {
         }
         let lock = try ExportLock(path: self.path + "-archive.lock")
         defer { lock.release() }
-        let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[..<$0]) } ?? "."
+        let fileName = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let (_, trusted) = try archiveKeys()
         let report: BagReport
         do { report = try BagVerifier.verify(path: path, trusting: trusted) } catch let error as ArchiveError {
@@ -60,7 +62,6 @@ extension Store {
                 .corrupted,
                 "\(path) does not verify (\(report.problems.first ?? "")); a disposal must not hide a tampered package")
         }
-        let fileName = String(path[(path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex)...])
         guard let sequence = report.info["Sealbox-Sequence"].flatMap({ Int($0) }),
             let previous = report.info["Sealbox-Previous-Package"],
             let metadata = report.smallFiles["data/metadata.json"].flatMap({
@@ -175,9 +176,9 @@ extension Store {
     ///
     /// Its case key sealed to each group (without it nothing of the case opens), its attachments' stored bytes and
     /// file keys, its blind-index tags (it can no longer be found by a phone or ID number), its sealed document, the
-    /// writer's copy of the reply and the query hash (and nothing is left to index). The clear, PII-free metadata (number, dates, status,
-    /// departments, report facts) and its events stay: the log still verifies and the assessments still count it.
-    /// With `secure_delete` on, SQLite overwrites the freed bytes.
+    /// writer's copy of the reply and the query hash (and nothing is left to index). The clear, PII-free metadata
+    /// (number, dates, status, departments, report facts) and its events stay: the log still verifies and the
+    /// assessments still count it. With `secure_delete` on, SQLite overwrites the freed bytes.
     static func shredCase(_ db: Database, _ number: CaseNumber) throws {
         let arguments: StatementArguments = [number.description]
         for sql in [

@@ -39,7 +39,7 @@ struct ArchiveDisposalTests {
     }
 
     static func recordPath(_ package: String) -> String {
-        String(package.dropLast(4)) + ".disposal"
+        DisposalRecord.fileName(forPackage: package)
     }
 
     @Test func aPackagePastItsRetentionGivesWayToASignedRecordAndTheChainStillVerifies() throws {
