@@ -45,13 +45,18 @@ let package = Package(
             providers: [.apt(["libsodium-dev"])]
         ),
         .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
             name: "CArchive",
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
 
         // MARK: - Libraries
-        .target(name: "SealboxCrypto", dependencies: ["CSodium"], swiftSettings: upcoming),
+        .target(name: "SealboxCrypto", dependencies: ["CSodium", "CCrypto"], swiftSettings: upcoming),
         .target(name: "SealboxCore", swiftSettings: strict),
         .target(name: "SealboxLog", dependencies: ["SealboxCrypto"], swiftSettings: upcoming),
         .target(

@@ -36,7 +36,7 @@ public final class BagWriter {
         _ path: String, size: Int, produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
     ) throws {
         precondition(payloadTags == nil, "a payload file added after the payload ended")
-        var hash = SHA512()
+        let hash = OpenSSLSHA512()
         try tar.add("\(name)/data/\(path)", size: size) { write in
             try withoutActuallyEscaping(write) { write in
                 try produce { block in
@@ -99,7 +99,7 @@ public final class BagWriter {
 
     /// A file's line in the tag manifest.
     static func tagManifestLine(_ file: (String, [UInt8])) -> String {
-        "\(Hex.encode(SHA512.hash(file.1)))  \(file.0)\n"
+        "\(Hex.encode(OpenSSLSHA512.hash(file.1)))  \(file.0)\n"
     }
 
     /// The tag files a finished bag ends with, unsigned, without writing them.
@@ -116,7 +116,7 @@ public final class BagWriter {
         let tagManifest = Array((payloadLines[0] + Self.tagManifestLine(bagInfo) + payloadLines[1]).utf8)
         return TagFiles(
             files: [payloadFiles[0], bagInfo, payloadFiles[1]], tagManifest: tagManifest,
-            digest: Hex.encode(SHA512.hash(tagManifest)))
+            digest: Hex.encode(OpenSSLSHA512.hash(tagManifest)))
     }
 
     /// Signs the tag manifest of `tags` (from `tagFiles`), writes the tag files and the signature, and closes the

@@ -24,6 +24,36 @@ struct HashTests {
         #expect(Hex.encode(streaming.finalize()) == expected)
     }
 
+    /// The export writes digests with OpenSSL's SHA-512 and verify checks them with libsodium's: the two must agree
+    /// on every length and however the input is cut (block boundaries at 128 bytes, the padding's edge at 112).
+    @Test func openSSLSHA512AnswersAsLibsodiumDoes() {
+        let abc =
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+            + "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
+        #expect(Hex.encode(OpenSSLSHA512.hash(Array("abc".utf8))) == abc)
+        #expect(OpenSSLSHA512.hash([UInt8]()) == SHA512.hash([UInt8]()))
+        var generator = SystemRandomNumberGenerator()
+        let lengths = Array(0...300) + [1_000, 4_096, 65_536, 200 * 1024 + 17]
+        for length in lengths {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let expected = SHA512.hash(bytes)
+            #expect(OpenSSLSHA512.hash(bytes) == expected, "length \(length)")
+            // The same input in random pieces, some empty.
+            let pieces = OpenSSLSHA512()
+            var start = 0
+            while start < length {
+                let end = min(length, start + Int.random(in: 0...200, using: &generator))
+                pieces.update(Array(bytes[start..<end]))
+                start = end
+            }
+            #expect(pieces.finalize() == expected, "length \(length) in pieces")
+        }
+        // A flipped bit changes the digest.
+        var flipped = Array("abc".utf8)
+        flipped[1] ^= 1
+        #expect(Hex.encode(OpenSSLSHA512.hash(flipped)) != abc)
+    }
+
     @Test func blake2bKnownAnswerKeyedAndLimits() throws {
         let expected =
             "ba80a53f981c4d0d6a2797b69f12f6e94c212f14685ac4b74b12bb6fdbffa2d1"

@@ -89,7 +89,8 @@ func benchArchive(cases count: Int = 200) throws {
         return try timeAndProcessorTime {
             _ = try Parallel.map(paths.count) { i in
                 let writer = writingFiles ? try FileStreams.Writer(path: targets[i], gathering: true) : nil
-                var hash = SHA512()
+                // The export's own SHA-512 (OpenSSL's); verify and its baselines use libsodium's, as verify does.
+                let hash = OpenSSLSHA512()
                 try FileStreams.forEachBlock(ofFile: paths[i]) {
                     hash.update($0)
                     try writer?.write($0)
