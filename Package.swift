@@ -50,6 +50,11 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
             name: "CArchive",
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
@@ -62,7 +67,7 @@ let package = Package(
         .target(
             name: "SealboxStore",
             dependencies: [
-                "SealboxCore", "SealboxCrypto", "SealboxLog", "SealboxArchive",
+                "SealboxCore", "SealboxCrypto", "SealboxLog", "SealboxArchive", "CSQLite",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: upcoming

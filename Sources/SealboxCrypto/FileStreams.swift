@@ -231,12 +231,18 @@ extension FileStreams {
     }
 
     /// Flushes a written file to stable storage (`fsync`).
+    /// - Parameters:
+    ///   - path: the file.
+    ///   - droppingCache: whether to advise the kernel, once the file is synced, to drop its pages from the page
+    ///     cache (`POSIX_FADV_DONTNEED`): for files written once and not read again soon, such as archive packages.
     /// - Throws: `CryptoError.io` when it cannot be opened or synced.
-    public static func sync(path: String) throws {
+    public static func sync(path: String, droppingCache: Bool = false) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw CryptoError(.io, "cannot open \(path) to sync it") }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw CryptoError(.io, "cannot sync \(path)") }
+        // Only advice: once synced the pages are clean, and the kernel may drop them or not.
+        if droppingCache { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) }
     }
 
     /// Files flushed to disk (`fsync`) in the background as soon as each is written, then waited for together: an
@@ -253,10 +259,15 @@ extension FileStreams {
         /// An empty group.
         public init() {}
 
-        /// Starts syncing the file at `path` on lane `lane % 8`.
-        public func start(_ path: String, lane: Int) {
+        /// Starts syncing the file at `path` on lane `lane % 8`, dropping its pages from the page cache after if
+        /// `droppingCache` (`FileStreams.sync(path:droppingCache:)`).
+        public func start(_ path: String, lane: Int, droppingCache: Bool = false) {
             Self.lanes[lane % Self.lanes.count].async(group: group) { [self] in
-                do { try FileStreams.sync(path: path) } catch { failures.withLock { $0.append(path) } }
+                do {
+                    try FileStreams.sync(path: path, droppingCache: droppingCache)
+                } catch {
+                    failures.withLock { $0.append(path) }
+                }
             }
         }
 

@@ -346,8 +346,10 @@ extension Store {
                 try bags[i].value.finish(
                     writing: finished[i], signer: run.signer,
                     trustedComment: "Sealbox-Sequence: \(p.sequence) \(p.caseNumber)", sync: false)
-                // The disk has the package from now on: by the time the batch is recorded, most are synced.
-                syncs.start(temporaries[i], lane: i)
+                // The disk has the package from now on: by the time the batch is recorded, most are synced. Once
+                // synced, its pages leave the page cache: a package is cold data, which should not push the store's
+                // own pages out, and the next packages are written into the pages just freed.
+                syncs.start(temporaries[i], lane: i, droppingCache: true)
                 return try prepare(
                     .archive(package: "\(p.sequence):\(p.tagDigest.prefix(16))"), to: opened[i].letterCase,
                     key: opened[i].key, by: run.archivist, at: run.now)

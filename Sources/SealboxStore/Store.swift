@@ -1,3 +1,4 @@
+internal import CSQLite
 import Foundation
 import GRDB
 public import SealboxCore
@@ -16,6 +17,7 @@ public final class Store: Sendable {
     /// Opens (and migrates) the store at `path`.
     /// - Throws: `StoreError.database` when the file cannot be opened or migrated.
     public init(path: String, policies: Policies) throws {
+        _ = Self.sqliteConfigured
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.foreignKeysEnabled = true
@@ -31,6 +33,14 @@ public final class Store: Sendable {
         self.policies = policies
         self.path = path
     }
+
+    /// SQLite configured once a process, before its first connection: memory statistics off.
+    ///
+    /// They take one process-wide mutex at every allocation and free, and an export's writers (each reading an
+    /// attachment) and its database queue waited on it ~17 ms an export, mostly while a reader dropped its page cache
+    /// after a commit. Sealbox sets no soft heap limit, the one feature that needs them. A process that used SQLite
+    /// before opening a store keeps them on (`SQLITE_MISUSE`, ignored).
+    private static let sqliteConfigured: Bool = sealbox_sqlite_memstatus_off() == SQLITE_OK
 
     /// Maps GRDB errors to `StoreError` without bound values (GRDB hides arguments by default).
     static func map(_ error: any Error) -> StoreError {
