@@ -593,8 +593,6 @@ extension Store {
         let (c, history, proof) = (opened.letterCase, opened.history, opened.proof)
         let (recipients, now, sealKeys) = (run.recipients, run.now, run.sealKeys)
         let bag = try BagWriter(path: path, bagName: c.number.description, modificationTime: Int(now.secondsSinceEpoch))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         func sealed<T: Encodable>(_ name: String, _ value: T) throws {
             var json = try CompactJSON.encode(value)
             defer { SecureBytes.wipe(&json) }
@@ -611,7 +609,7 @@ extension Store {
             "satisfaction": c.satisfaction?.rawValue ?? "", "retention_class": c.retention.name,
             "retention_years": "\(policies.retentionClasses[c.retention.name] ?? 0)", "restricted": "\(c.isRestricted)",
         ]
-        try bag.addPayload("metadata.json", bytes: Array(try encoder.encode(metadata)))
+        try bag.addPayload("metadata.json", bytes: CanonicalJSON.prettyObject(metadata.map { ($0.key, $0.value) }))
         try sealed("letter.json.age", c.letter)
         try sealed("assignment-slip.json.age", c.slips)
         struct SealedFeedback: Encodable {

@@ -160,15 +160,12 @@ extension Store {
         return try apply(.sealFeedback(input), to: number, by: head, at: now)
     }
 
-    /// The digest the department seal signs: BLAKE2b-256 over the case number and the feedback's canonical JSON.
+    /// The digest the department seal signs: BLAKE2b-256 over the case number and the feedback's canonical JSON
+    /// (`CanonicalJSON.unsealedFeedback`).
     static func feedbackDigest(_ feedback: Feedback, number: CaseNumber) throws -> [UInt8] {
-        var unsealed = feedback
-        unsealed.seal = nil
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var json = try encoder.encode(unsealed)
-        defer { json.resetBytes(in: 0..<json.count) }
-        return try BLAKE2b.hash(Array("sealbox-feedback-v1|\(number)|".utf8) + Array(json), outputCount: 32)
+        var signed = Array("sealbox-feedback-v1|\(number)|".utf8) + CanonicalJSON.unsealedFeedback(feedback)
+        defer { SecureBytes.wipe(&signed) }
+        return try BLAKE2b.hash(signed, outputCount: 32)
     }
 
     /// Verifies the 公章 on a case's feedback against the department's seal public key.
