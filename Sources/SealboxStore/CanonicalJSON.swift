@@ -53,24 +53,40 @@ enum CanonicalJSON {
     /// `escapingSlash`, backspace, form feed, line feed, carriage return and tab by their short escapes, every other
     /// byte below 0x20 as `\u00xx` (lower-case hex), and everything else, DEL and non-ASCII included, as it is.
     static func appendString(_ string: String, to out: inout [UInt8], escapingSlash: Bool) {
-        let hex = Array("0123456789abcdef".utf8)
         out.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case UInt8(ascii: "/") where escapingSlash: out += [UInt8(ascii: "\\"), UInt8(ascii: "/")]
-            case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
-            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0C: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
-            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0x00..<0x20:
-                out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")]
-                out += [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            default: out.append(byte)
+        var string = string
+        string.withUTF8 { utf8 in
+            // Runs that need no escape are copied whole.
+            var run = 0
+            for (i, byte) in utf8.enumerated() {
+                let escape: [UInt8]?
+                switch byte {
+                case UInt8(ascii: "\""): escape = [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+                case UInt8(ascii: "\\"): escape = [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+                case UInt8(ascii: "/") where escapingSlash: escape = [UInt8(ascii: "\\"), UInt8(ascii: "/")]
+                case 0x08: escape = [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+                case 0x09: escape = [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+                case 0x0A: escape = [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+                case 0x0C: escape = [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+                case 0x0D: escape = [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+                case 0x00..<0x20:
+                    escape = [
+                        UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                        hex[Int(byte >> 4)],
+                        hex[Int(byte & 0x0F)],
+                    ]
+                default: escape = nil
+                }
+                guard let escape else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
+                out.append(contentsOf: escape)
+                run = i + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...]))
         }
         out.append(UInt8(ascii: "\""))
     }
+
+    /// Lower-case hexadecimal digits, for `\u00xx`.
+    private static let hex = Array("0123456789abcdef".utf8)
 }
