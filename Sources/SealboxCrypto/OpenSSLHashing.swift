@@ -17,9 +17,11 @@ public final class OpenSSLSHA512 {
     public init() {
         guard let context = EVP_MD_CTX_new() else { fatalError("OpenSSL cannot allocate a digest context") }
         let started =
-            Self.algorithm.map { EVP_DigestInit_ex2(context, $0, nil) }
-            ?? EVP_DigestInit_ex(
-                context, EVP_sha512(), nil)
+            if let algorithm = Self.algorithm {
+                EVP_DigestInit_ex2(context, algorithm, nil)
+            } else {
+                EVP_DigestInit_ex(context, EVP_sha512(), nil)
+            }
         guard started == 1 else { fatalError("OpenSSL cannot start a SHA-512 digest") }
         self.context = context
     }

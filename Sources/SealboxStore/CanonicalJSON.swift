@@ -13,8 +13,13 @@ enum CanonicalJSON {
     /// A field added to `Feedback` must be added here too (a test fails until it is): the seal covers what this
     /// writes.
     static func unsealedFeedback(_ feedback: Feedback) -> [UInt8] {
+        // Room for the longest it can be (every byte escaped as \u00xx), so that the text, personal data, is never
+        // copied to a larger buffer and left behind unwiped in the one before: the caller wipes this one.
+        let texts = [
+            feedback.draftedBy.rawValue, feedback.investigation.value, feedback.opinion.value, feedback.result.value,
+        ]
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        out.reserveCapacity(256 + 6 * texts.reduce(0) { $0 + $1.utf8.count })
         out += Array(#"{"draftedAt":{"secondsSinceEpoch":"#.utf8)
         out += Array(String(feedback.draftedAt.secondsSinceEpoch).utf8)
         out += Array(#"},"draftedBy":"#.utf8)
