@@ -163,9 +163,13 @@ extension Store {
     /// The digest the department seal signs: BLAKE2b-256 over the case number and the feedback's canonical JSON
     /// (`CanonicalJSON.unsealedFeedback`).
     static func feedbackDigest(_ feedback: Feedback, number: CaseNumber) throws -> [UInt8] {
-        var signed = Array("sealbox-feedback-v1|\(number)|".utf8) + CanonicalJSON.unsealedFeedback(feedback)
-        defer { SecureBytes.wipe(&signed) }
-        return try BLAKE2b.hash(signed, outputCount: 32)
+        // Hashed where it was written, not copied after the prefix: the canonical text is personal data, wiped after.
+        var canonical = CanonicalJSON.unsealedFeedback(feedback)
+        defer { SecureBytes.wipe(&canonical) }
+        let hasher = try BLAKE2b(outputCount: 32)
+        hasher.update(Array("sealbox-feedback-v1|\(number)|".utf8))
+        hasher.update(canonical)
+        return hasher.finalize()
     }
 
     /// Verifies the 公章 on a case's feedback against the department's seal public key.

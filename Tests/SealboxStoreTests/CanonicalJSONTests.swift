@@ -1,5 +1,6 @@
 import Foundation
 import SealboxCore
+import SealboxCrypto
 import Testing
 
 @testable import SealboxStore
@@ -63,6 +64,10 @@ struct CanonicalJSONTests {
         let base = Self.feedback("坑洞", satisfaction: .satisfied, at: 1_772_413_200)
         let number = try CaseNumber(parsing: "2026-000001")
         let digest = try Store.feedbackDigest(base, number: number)
+        // What the seal signs: BLAKE2b-256 of the domain, the case number and the canonical feedback, in that order.
+        let expected = try BLAKE2b.hash(
+            Array("sealbox-feedback-v1|2026-000001|".utf8) + CanonicalJSON.unsealedFeedback(base), outputCount: 32)
+        #expect(digest == expected)
         var changed: [Feedback] = []
         for edit in 0..<7 {
             var f = base
