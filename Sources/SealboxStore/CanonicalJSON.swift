@@ -1,7 +1,7 @@
 import SealboxCore
 
-/// The two JSON texts whose exact bytes matter, written by hand: the canonical feedback a department seal signs, and
-/// an archive package's `metadata.json`.
+/// The two JSON texts whose exact bytes matter, written by hand: the canonical feedback a department seal signs
+/// (M4.3.1), and an archive package's `metadata.json` (M6.1.2).
 ///
 /// Both were first written by Foundation's `JSONEncoder` (`.sortedKeys`; the metadata also `.prettyPrinted` and
 /// `.withoutEscapingSlashes`), and these write the same bytes (tests compare them over random text). Written here they
