@@ -42,7 +42,7 @@ public enum ArchiveChain {
         -> [PackageReport]
     {
         var reports = try Parallel.map(paths.count) { i in
-            paths[i].hasSuffix(".disposal")
+            DisposalRecord.isRecord(paths[i])
                 ? verifyDisposal(paths[i], trusting: key) : try verifyOne(paths[i], trusting: key, log: trust)
         }
         // The chain: sequences 1…n without gaps or duplicates, each linked to the previous tag manifest.

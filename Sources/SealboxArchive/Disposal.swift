@@ -55,10 +55,16 @@ public struct DisposalRecord: Sendable, Equatable {
         self.authorization = authorization
     }
 
+    /// What a record's file name ends with (its signature's: this, then `.minisig`).
+    public static let fileSuffix = ".disposal"
+
     /// The record's file name beside a package's: `000003-2026-000123.tar` → `000003-2026-000123.disposal`.
     public static func fileName(forPackage name: String) -> String {
-        (name.hasSuffix(".tar") ? String(name.dropLast(4)) : name) + ".disposal"
+        (name.hasSuffix(".tar") ? String(name.dropLast(4)) : name) + fileSuffix
     }
+
+    /// Whether `path` names a disposal record (rather than a package).
+    public static func isRecord(_ path: String) -> Bool { path.hasSuffix(fileSuffix) }
 
     /// Whether `text` may stand as an authorization reference: 1…`maxAuthorization` printable ASCII characters
     /// (a decision's number, not a person's name).

@@ -26,7 +26,7 @@ struct ArchiveCommand: AsyncParsableCommand {
                 files.append(path)
                 continue
             }
-            files += names.filter { ($0.hasSuffix(".tar") || $0.hasSuffix(".disposal")) && !$0.hasPrefix(".") }
+            files += names.filter { ($0.hasSuffix(".tar") || DisposalRecord.isRecord($0)) && !$0.hasPrefix(".") }
                 .sorted().map { "\(path)/\($0)" }
         }
         return files
@@ -299,7 +299,7 @@ struct ArchiveCommand: AsyncParsableCommand {
                 let entry: CatalogEntry
                 do {
                     entry =
-                        path.hasSuffix(".disposal")
+                        DisposalRecord.isRecord(path)
                         ? try ArchiveCatalog.entry(ofDisposal: path) : try ArchiveCatalog.entry(ofPackage: path)
                 } catch let error as ArchiveError {
                     FileStreams.writeStandardError("sealbox: cannot catalog \(path): \(error.message)\n")

@@ -551,12 +551,10 @@ extension Store {
                 let record = DisposalRecord.fileName(forPackage: $0.name)
                 return [record, record + ".minisig"]
             })
+        let recordSuffixes = [DisposalRecord.fileSuffix, DisposalRecord.fileSuffix + ".minisig"]
         for name in files.sorted() {
-            let isRecord =
-                name.first?.isNumber == true && (name.hasSuffix(".disposal") || name.hasSuffix(".disposal.minisig"))
-            let isPartialRecord =
-                name.hasPrefix(".")
-                && (name.hasSuffix(".disposal.partial") || name.hasSuffix(".disposal.minisig.partial"))
+            let isRecord = name.first?.isNumber == true && recordSuffixes.contains { name.hasSuffix($0) }
+            let isPartialRecord = name.hasPrefix(".") && recordSuffixes.contains { name.hasSuffix($0 + ".partial") }
             guard isRecord && !disposedRecords.contains(name) || isPartialRecord else { continue }
             FileStreams.remove("\(folder)/\(name)")
             result.removed.append(name)
