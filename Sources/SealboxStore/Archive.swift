@@ -38,12 +38,12 @@ extension Store {
 
     /// Exports every closed, not yet archived case into one signed, chained package each (M6.1), in `folder`.
     ///
-    /// Cases go in batches of at most `batchSize` (`batchPlan`), each through three steps: opened (`openBatch`: one
-    /// transaction), written as partial files (`writeBatch`: on every core), synced, recorded and renamed into place
-    /// (`recordBatch`: one transaction). The steps are pipelined: while one batch is written, the next is opened and
-    /// earlier ones synced and recorded, on a queue of their own, in order. A crash leaves no half package and no case marked archived
-    /// without one (a package written but not recorded is rewritten, identically numbered, next time). One export
-    /// at a time per store (a lock file beside it).
+    /// Cases go in batches of at most `batchSize` (`batchPlan`), each through three steps: read (`openBatch`: one
+    /// transaction), opened and written as partial files (`writeBatch`: on every core), synced, recorded and renamed
+    /// into place (`recordBatch`: one transaction). The steps are pipelined: while one batch is written, the next is
+    /// read and earlier ones synced and recorded, on a queue of their own, in order. A crash leaves no half package
+    /// and no case marked archived without one (a package written but not recorded is rewritten, identically
+    /// numbered, next time). One export at a time per store (a lock file beside it).
     /// - Parameters:
     ///   - folder: where packages go.
     ///   - archivist: an archivist holding the archive key and its seal.
@@ -209,10 +209,32 @@ extension Store {
         }
     }
 
-    /// A batch opened: its cases and the certificate of the checkpoint their proofs use.
+    /// A batch opened: its cases as read (still sealed) and the certificate of the checkpoint their proofs use.
     struct OpenedBatch: Sendable {
-        var cases: [OpenedCase]
+        var cases: [ReadCase]
         var certificate: [UInt8]
+    }
+
+    /// A case as an export's opening reads it, still sealed.
+    ///
+    /// Its document, its key sealed to the archive (with the envelope's wrap key if it names one), its history and
+    /// closing proof. The writers open it (`open`), each on its core: the database queue does only what must be in
+    /// the transaction.
+    struct ReadCase: Sendable {
+        var number: CaseNumber
+        var sealed: [UInt8]
+        var key: StoredCaseKey
+        var wrapBox: [UInt8]?
+        var history: [LoggedEvent]
+        var proof: TlogProof?
+
+        /// The case key opened with the archive secret and the document decrypted and decoded.
+        func open(with box: BoxSecretKey) throws -> OpenedCase {
+            let key = try Store.unsealCaseKey(number, self.key, wrapBox: wrapBox, with: box)
+            return OpenedCase(
+                letterCase: try Store.openDocument(sealed, number: number, key: key), key: key, sealed: sealed,
+                history: history, proof: proof)
+        }
     }
 
     /// A batch written as partial files (their syncs started, not yet waited for), with each case's archived
@@ -225,19 +247,14 @@ extension Store {
         var syncs: FileStreams.SyncGroup
     }
 
-    /// Opens a batch in one transaction: each case key opened with the archive secret (one X25519 operation a
-    /// case), the documents decrypted and decoded in parallel, each read logged, one checkpoint signed, and each
-    /// closing event proved against it.
+    /// Opens a batch in one transaction: each case's sealed document and key read, each read logged, one checkpoint
+    /// signed, and each closing event proved against it.
+    ///
+    /// The keys and documents are opened by the writers (`ReadCase.open`), on every core, rather than here on the
+    /// database queue, which the pipeline waits on.
     func openBatch(_ numbers: [CaseNumber], _ run: ExportRun) throws -> OpenedBatch {
         try write { db in
             let rows = try Self.exportRows(db, numbers)
-            let keys = try rows.indices.map { i in
-                try Self.unsealCaseKey(db, numbers[i], rows[i].key, with: run.box)
-            }
-            let sealed = rows.map(\.sealed)
-            let cases = try Parallel.map(rows.count) { i in
-                try Self.openDocument(sealed[i], number: numbers[i], key: keys[i])
-            }
             var frontier = try Self.frontier(db)
             for n in numbers {
                 try Self.appendEvent(
@@ -252,38 +269,42 @@ extension Store {
             // however long the log).
             var prover = try LogProver(db)
             let histories = try Self.events(db, cases: numbers)
-            let opened = try cases.indices.map { i in
+            let read = try rows.indices.map { i in
                 let history = histories[numbers[i].description] ?? []
                 let closing = history.last { $0.kind == "case.closed" }
-                return OpenedCase(
-                    letterCase: cases[i], key: keys[i], sealed: sealed[i], history: history,
-                    proof: try closing.map { try prover.prove(db, $0) })
+                return ReadCase(
+                    number: numbers[i], sealed: rows[i].sealed, key: rows[i].key, wrapBox: rows[i].wrapBox,
+                    history: history, proof: try closing.map { try prover.prove(db, $0) })
             }
-            return OpenedBatch(cases: opened, certificate: prover.signerCertificate)
+            return OpenedBatch(cases: read, certificate: prover.signerCertificate)
         }
     }
 
-    /// Each case's sealed document and its key sealed to the archive, read for a batch in one statement (a thousand
-    /// cases at most), in the order of `numbers`.
+    /// Each case's sealed document, its key sealed to the archive and that key's envelope wrap key if any, read for a
+    /// batch in one statement (a thousand cases at most), in the order of `numbers`.
     /// - Throws: `StoreError.notPermitted` for a case that is not closed (or not there); `.noKey` for one not sealed
     ///   to the archive key.
-    static func exportRows(_ db: Database, _ numbers: [CaseNumber]) throws -> [(sealed: [UInt8], key: StoredCaseKey)] {
-        var found: [String: (status: String, sealed: [UInt8], key: StoredCaseKey?)] = [:]
+    static func exportRows(_ db: Database, _ numbers: [CaseNumber]) throws -> [(
+        sealed: [UInt8], key: StoredCaseKey, wrapBox: [UInt8]?
+    )] {
+        var found: [String: (status: String, sealed: [UInt8], key: StoredCaseKey?, wrapBox: [UInt8]?)] = [:]
         for start in stride(from: 0, to: numbers.count, by: 1000) {
             let part = numbers[start..<min(start + 1000, numbers.count)].map(\.description)
             let marks = Array(repeating: "?", count: part.count).joined(separator: ", ")
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT c.number, c.status, c.sealed_document, k.group_id, k.sealed_key, k.envelope_id
+                    SELECT c.number, c.status, c.sealed_document, k.group_id, k.sealed_key, k.envelope_id,
+                        e.sealed_wrap_key
                     FROM cases c LEFT JOIN case_keys k ON k.case_number = c.number AND k.group_id = 'archive'
+                        LEFT JOIN key_envelopes e ON e.id = k.envelope_id
                     WHERE c.number IN (\(marks))
                     """, arguments: StatementArguments(part))
             while let row = try rows.next() {
                 let key = (row[4] as Data?).map {
                     StoredCaseKey(group: row[3], sealed: Array($0), envelope: row[5])
                 }
-                found[row[0]] = (row[1], Array(row[2] as Data), key)
+                found[row[0]] = (row[1], Array(row[2] as Data), key, (row[6] as Data?).map { Array($0) })
             }
         }
         return try numbers.map { n in
@@ -291,7 +312,7 @@ extension Store {
                 throw StoreError(.notPermitted, "an archivist opens closed cases only (M6.1.3)")
             }
             guard let key = row.key else { throw StoreError(.noKey, "case \(n) is not sealed to the archive key") }
-            return (row.sealed, key)
+            return (row.sealed, key, row.wrapBox)
         }
     }
 
@@ -305,21 +326,23 @@ extension Store {
     func writeBatch(_ batch: OpenedBatch, after sequence: Int, previous: String, _ run: ExportRun) throws
         -> WrittenBatch
     {
-        let opened = batch.cases
-        let names = opened.indices.map {
-            "\(String(format: "%06d", sequence + 1 + $0))-\(opened[$0].letterCase.number).tar"
+        let read = batch.cases
+        let names = read.indices.map {
+            "\(String(format: "%06d", sequence + 1 + $0))-\(read[$0].number).tar"
         }
         let temporaries = names.map { "\(run.folder)/.\($0).partial" }
         let syncs = FileStreams.SyncGroup()
         do {
-            let bags = try Parallel.map(opened.count) { i in
-                let bag = try writePayload(opened[i], certificate: batch.certificate, to: temporaries[i], run)
+            let written = try Parallel.map(read.count) { i in
+                let opened = try read[i].open(with: run.box)
+                let bag = try writePayload(opened, certificate: batch.certificate, to: temporaries[i], run)
                 // The disk starts on the payload while the processors go on with the next packages; the tag files
                 // that do not chain are worked out here, in parallel.
                 try bag.startWriteback()
                 bag.endPayload()
-                return Unchecked(bag)
+                return (Unchecked(bag), opened)
             }
+            let (bags, opened) = (written.map(\.0), written.map(\.1))
             var tags: [BagWriter.TagFiles] = []
             var packages: [ExportedPackage] = []
             var previous = previous

@@ -145,14 +145,26 @@ extension Store {
     static func unsealCaseKey(_ db: Database, _ number: CaseNumber, _ stored: StoredCaseKey, with secret: BoxSecretKey)
         throws -> SymmetricKey
     {
+        let wrapBox = try stored.envelope.flatMap { envelope in
+            try Data.fetchOne(db, sql: "SELECT sealed_wrap_key FROM key_envelopes WHERE id = ?", arguments: [envelope])
+        }
+        return try unsealCaseKey(number, stored, wrapBox: wrapBox.map { Array($0) }, with: secret)
+    }
+
+    /// Opens one stored case key with the group's secret, given its envelope's sealed wrap key if it names one (read
+    /// beforehand): no database, so that an export opens keys on every core.
+    /// - Throws: `StoreError.corrupted` when the key names an envelope and `wrapBox` is nil; `CryptoError` when it
+    ///   does not open.
+    static func unsealCaseKey(
+        _ number: CaseNumber, _ stored: StoredCaseKey, wrapBox: [UInt8]?, with secret: BoxSecretKey
+    )
+        throws -> SymmetricKey
+    {
         guard let envelope = stored.envelope else {
             return try SymmetricKey(SealedBox.open(stored.sealed, with: secret))
         }
-        guard
-            let wrapBox = try Data.fetchOne(
-                db, sql: "SELECT sealed_wrap_key FROM key_envelopes WHERE id = ?", arguments: [envelope])
-        else { throw StoreError(.corrupted, "case \(number) names a missing key envelope") }
-        let wrap = try SymmetricKey(SealedBox.open(Array(wrapBox), with: secret))
+        guard let wrapBox else { throw StoreError(.corrupted, "case \(number) names a missing key envelope") }
+        let wrap = try SymmetricKey(SealedBox.open(wrapBox, with: secret))
         return try SymmetricKey(
             XChaCha20Poly1305.open(stored.sealed, using: wrap, authenticating: wrapAD(number, stored.group, envelope)))
     }

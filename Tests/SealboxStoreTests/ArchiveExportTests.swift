@@ -381,4 +381,52 @@ struct ArchiveTamperTests {
         let problems = reports.flatMap { $0.bag.problems + $0.problems }
         #expect(problems.isEmpty, "\(problems)")
     }
+
+    /// The writers open each case's key and document (not the database queue): a key stored under an envelope opens
+    /// there too, and a document that does not authenticate stops the export with no partial file left and no case
+    /// marked archived (M6.1.3).
+    @Test func theWritersOpenEnvelopedKeysAndRefuseATamperedDocument() throws {
+        let f = try StoreFixture()
+        let numbers = try ArchiveExportTests.closedCases(3, in: f)
+        let archivist = f.user("archivist")
+        try f.store.pool.write { db in
+            // The first case's archive key moved under an envelope, as bulk registration stores office keys.
+            let secret = try Store.openGroupSecret(db, "archive", for: archivist)
+            let stored = try #require(
+                try Row.fetchOne(
+                    db, sql: "SELECT * FROM case_keys WHERE case_number = ? AND group_id = 'archive'",
+                    arguments: [numbers[0].description]))
+            let key = try Store.unsealCaseKey(db, numbers[0], Store.StoredCaseKey(row: stored), with: secret.box)
+            try db.execute(
+                sql: "DELETE FROM case_keys WHERE case_number = ? AND group_id = 'archive'",
+                arguments: [numbers[0].description])
+            let (envelope, wrap) = try Store.newEnvelope(db, to: "archive")
+            try Store.wrapCaseKey(db, numbers[0], key, envelope: envelope, wrap: wrap, group: "archive")
+            // The third case's sealed document with one byte flipped.
+            try db.execute(
+                sql: """
+                    UPDATE cases SET sealed_document = substr(sealed_document, 1, 59) || x'00' || substr(sealed_document, 61)
+                    WHERE number = ?
+                    """, arguments: [numbers[2].description])
+        }
+        let out = f.folder.appendingPathComponent("archive")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        #expect(throws: (any Error).self) { try f.store.exportArchive(to: out.path, by: archivist, at: f.now) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).isEmpty)
+        #expect(try f.store.list(status: .closed, by: f.user("auditor").actor).map(\.number) == numbers)
+        // Without the tampered case, the enveloped one exports, verifies and opens.
+        try f.store.pool.write { db in
+            try db.execute(
+                sql: "UPDATE cases SET status = 'replied' WHERE number = ?", arguments: [numbers[2].description])
+        }
+        let packages = try f.store.exportArchive(to: out.path, by: archivist, at: f.now)
+        #expect(packages.map(\.caseNumber) == Array(numbers[0..<2]))
+        let paths = packages.map { out.appendingPathComponent($0.fileName).path }
+        let (_, signer) = try f.store.archiveKeys()
+        #expect(try ArchiveChain.verify(paths, trusting: signer).allSatisfy(\.isValid))
+        let identity = try f.store.archiveIdentity(by: archivist, at: f.now)
+        let opened = f.folder.appendingPathComponent("open")
+        _ = try PackageOpener.open(paths[0], identities: [identity], into: opened.path)
+        #expect(FileStreams.exists(opened.appendingPathComponent("\(numbers[0])/letter.json").path))
+    }
 }
