@@ -8,12 +8,19 @@ public enum Age {
     static let chunkCount = chunkSize + ChaCha20Poly1305IETF.tagCount
 
     /// Encrypts `plaintext` to `recipients` in memory (see `AgeEncryptor` for streaming).
+    /// - Parameters:
+    ///   - plaintext: the bytes.
+    ///   - recipients: who can open it.
+    ///   - armored: PEM-style armor instead of the binary format.
+    ///   - ephemerals: where the stanzas' ephemeral keys come from (one per recipient); nil for fresh ones.
+    /// - Returns: the age file.
     /// - Throws: `CryptoError.invalidInput` when `recipients` is empty.
     public static func encrypt(
-        _ plaintext: some RawBytes, to recipients: [AgeRecipient], armored: Bool = false
+        _ plaintext: some RawBytes, to recipients: [AgeRecipient], armored: Bool = false,
+        ephemerals: EphemeralKeys? = nil
     ) throws -> [UInt8] {
         var out: [UInt8] = []
-        let encryptor = try AgeEncryptor(recipients: recipients, armored: armored)
+        let encryptor = try AgeEncryptor(recipients: recipients, armored: armored, ephemerals: ephemerals)
         let sink: (UnsafeRawBufferPointer) -> Void = { out.append(contentsOf: $0) }
         try plaintext.withUnsafeBytes { try encryptor.update($0, output: sink) }
         try encryptor.finish(output: sink)
@@ -115,12 +122,17 @@ public struct AgeFileKey: Sendable {
 
     /// An age header wrapping this file key for `recipients` (one stanza each, with a fresh ephemeral key), its
     /// MAC, and the payload nonce: written before the sealed payload, it makes an age file.
+    /// - Parameters:
+    ///   - recipients: who can open the file.
+    ///   - ephemerals: where the stanzas' ephemeral keys come from (one per recipient, each used once); nil for
+    ///     fresh ones generated here.
+    /// - Returns: the header, its MAC and the payload nonce.
     /// - Throws: `CryptoError.invalidInput` when `recipients` is empty.
-    public func header(to recipients: [AgeRecipient]) throws -> [UInt8] {
+    public func header(to recipients: [AgeRecipient], ephemerals: EphemeralKeys? = nil) throws -> [UInt8] {
         guard !recipients.isEmpty else { throw CryptoError(.invalidInput, "age needs at least one recipient") }
         var stanzas: [AgeStanza] = []
-        for recipient in recipients {
-            let ephemeral = BoxSecretKey.generate()
+        let keys = ephemerals?.take(recipients.count) ?? recipients.map { _ in BoxSecretKey.generate() }
+        for (recipient, ephemeral) in zip(recipients, keys) {
             let share = ephemeral.publicKey.bytes
             let shared = try X25519.sharedSecret(ephemeral.bytes, recipient.publicKey.bytes)
             let wrapKey = try HKDF.deriveKey(
@@ -201,10 +213,14 @@ public final class AgeEncryptor {
     private var finished = false
 
     /// Prepares a new file: a fresh file key, one stanza per recipient, the header MAC and payload nonce.
+    /// - Parameters:
+    ///   - recipients: who can open the file.
+    ///   - armored: PEM-style armor instead of the binary format.
+    ///   - ephemerals: where the stanzas' ephemeral keys come from (one per recipient); nil for fresh ones.
     /// - Throws: `CryptoError.invalidInput` when `recipients` is empty.
-    public init(recipients: [AgeRecipient], armored: Bool = false) throws {
+    public init(recipients: [AgeRecipient], armored: Bool = false, ephemerals: EphemeralKeys? = nil) throws {
         key = try AgeFileKey.generate()
-        header = try key.header(to: recipients)
+        header = try key.header(to: recipients, ephemerals: ephemerals)
         armor = armored ? AgeArmor.Encoder() : nil
     }
 

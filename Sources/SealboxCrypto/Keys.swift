@@ -69,6 +69,16 @@ public struct BoxSecretKey: Sendable, CustomStringConvertible {
         self.publicKey = try BoxPublicKey(pub)
     }
 
+    /// A secret and the public key already worked out for it (`generate(count:)`).
+    init(secret: SecureBytes, publicKey: BoxPublicKey) {
+        (self.bytes, self.publicKey) = (secret, publicKey)
+    }
+
+    /// The public key of a 32-byte secret by X25519's base-point multiplication, as `init` works it out.
+    static func slowPublicKey(of secret: SecureBytes) -> BoxPublicKey {
+        do { return try BoxSecretKey(secret).publicKey } catch { fatalError("X25519 public key: \(error)") }
+    }
+
     /// A fresh random key pair.
     public static func generate() -> BoxSecretKey {
         // 32 random bytes always form a valid X25519 scalar (clamping happens inside X25519).

@@ -614,10 +614,13 @@ extension Store {
         let (c, history, proof) = (opened.letterCase, opened.history, opened.proof)
         let (recipients, now, sealKeys) = (run.recipients, run.now, run.sealKeys)
         let bag = try BagWriter(path: path, bagName: c.number.description, modificationTime: Int(now.secondsSinceEpoch))
+        // The package's age files — five, and one per attachment — each need a fresh ephemeral key per recipient:
+        // worked out together (`BoxSecretKey.generate(count:)`), each used once.
+        let ephemerals = EphemeralKeys(count: (5 + c.letter.attachments.count) * recipients.count)
         func sealed<T: Encodable>(_ name: String, _ value: T) throws {
             var json = try CompactJSON.encode(value)
             defer { SecureBytes.wipe(&json) }
-            try bag.addPayload(name, bytes: try Age.encrypt(json, to: recipients))
+            try bag.addPayload(name, bytes: try Age.encrypt(json, to: recipients, ephemerals: ephemerals))
         }
         let metadata: [String: String] = [
             "number": c.number.description, "channel": c.letter.channel.rawValue,
@@ -673,13 +676,13 @@ extension Store {
                 }
                 let name = "attachments/\(position).age"
                 if let fileKey = stored.fileKey {
-                    let header = try fileKey.header(to: recipients)
+                    let header = try fileKey.header(to: recipients, ephemerals: ephemerals)
                     try bag.addPayload(name, size: header.count + stored.payloadCount) { emit in
                         try header.withUnsafeBytes { try emit($0) }
                         try Self.forEachSealedChunk(db, position, of: c.number, stored, emit)
                     }
                 } else {
-                    let encryptor = try AgeEncryptor(recipients: recipients)
+                    let encryptor = try AgeEncryptor(recipients: recipients, ephemerals: ephemerals)
                     try bag.addPayload(name, size: encryptor.encryptedCount(plaintextCount: stored.byteCount)) { emit in
                         try Self.forEachAttachmentChunk(db, stored, position, of: c.number, key: opened.key) { chunk in
                             try encryptor.update(chunk, output: emit)
@@ -697,7 +700,7 @@ extension Store {
             for i in start..<lines.count where lines[i] == 0x0A { lines[i] = 0x09 }
             lines.append(0x0A)
         }
-        try bag.addPayload("history.jsonl.age", bytes: try Age.encrypt(lines, to: recipients))
+        try bag.addPayload("history.jsonl.age", bytes: try Age.encrypt(lines, to: recipients, ephemerals: ephemerals))
         if let proof {
             try bag.addPayload("log-proof.tlog-proof", bytes: Array(proof.serialised.utf8))
             try bag.addPayload("log-signer.cert", bytes: certificate)
