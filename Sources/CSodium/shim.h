@@ -7,4 +7,8 @@
 /* sync_file_range(2) with SYNC_FILE_RANGE_WRITE (2), which glibc declares only under _GNU_SOURCE: starts writing a
    file's dirty pages back, without waiting. */
 static inline int sealbox_start_writeback(int fd) { return (int)syscall(SYS_sync_file_range, fd, (long)0, (long)0, 2); }
+
+/* syncfs(2), also declared only under _GNU_SOURCE: writes back every dirty page and inode of the file system that
+   holds fd, then flushes the device's cache; since Linux 5.8 it reports a writeback error met since fd was opened. */
+static inline int sealbox_syncfs(int fd) { return (int)syscall(SYS_syncfs, fd); }
 #endif

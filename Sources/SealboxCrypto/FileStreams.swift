@@ -245,37 +245,64 @@ extension FileStreams {
         if droppingCache { _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) }
     }
 
-    /// Files flushed to disk (`fsync`) in the background as soon as each is written, then waited for together: an
-    /// archive export starts each package's sync when its last byte is out, so that when its batch is recorded the
-    /// disk has most of them, and the processors never wait for it meanwhile.
+    /// Files made durable together: the file system that holds a folder synced once (`syncfs`), instead of an
+    /// `fsync` for each file.
     ///
-    /// Syncs run on eight lanes shared by the process (a file goes to lane `lane % 8`), each a serial queue, so that
-    /// no more than eight threads at a time wait for the disk.
-    public final class SyncGroup: Sendable {
-        private static let lanes = (0..<8).map { DispatchQueue(label: "sealbox.sync.\($0)") }
-        private let group = DispatchGroup()
-        private let failures = Mutex<[String]>([])
+    /// An archive export writes a batch of packages, then makes them durable before it records them. One `fsync` a
+    /// file writes that file's inode on its own, waits for it and flushes the device's cache each time; one
+    /// `syncfs` for the batch writes the inodes together and flushes once (about a tenth less processor time a
+    /// package in the export, measured). It covers every file on that file system, the batch's among them.
+    /// Errors: the folder is opened when the group is made, before the files are written, and `syncfs` reports a
+    /// writeback error met on the file system since (Linux 5.8 and later, which `reportsErrors` checks; on an older
+    /// kernel, whose `syncfs` reports none, each file is `fsync`ed instead). An error anywhere on the file system
+    /// fails the sync: cautious, never silent.
+    public final class FileSystemSync: Sendable {
+        private let folder: Int32
+        private let path: String
 
-        /// An empty group.
-        public init() {}
+        /// Opens `folder`, on the file system the files to be synced will be written to: before writing them.
+        /// - Throws: `CryptoError.io` when the folder cannot be opened.
+        public init(folder path: String) throws {
+            folder = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard folder >= 0 else { throw CryptoError(.io, "cannot open \(path)") }
+            self.path = path
+        }
 
-        /// Starts syncing the file at `path` on lane `lane % 8`, dropping its pages from the page cache after if
-        /// `droppingCache` (`FileStreams.sync(path:droppingCache:)`).
-        public func start(_ path: String, lane: Int, droppingCache: Bool = false) {
-            Self.lanes[lane % Self.lanes.count].async(group: group) { [self] in
-                do {
-                    try FileStreams.sync(path: path, droppingCache: droppingCache)
-                } catch {
-                    failures.withLock { $0.append(path) }
+        deinit { close(folder) }
+
+        /// Makes `files` — and everything else written to the file system since `init` — durable, then, if
+        /// `droppingCache`, drops their pages from the page cache (`sync(path:droppingCache:)` says why).
+        /// - Throws: `CryptoError.io` when the file system, or on an old kernel one of `files`, cannot be synced.
+        public func sync(_ files: [String], droppingCache: Bool = false, usingSyncfs: Bool = reportsErrors) throws {
+            if usingSyncfs {
+                guard sealbox_syncfs(folder) == 0 else {
+                    throw CryptoError(.io, "cannot sync the file system that holds \(path)")
                 }
+            } else {
+                for file in files { try FileStreams.sync(path: file) }
+            }
+            guard droppingCache else { return }
+            for file in files {
+                let fd = open(file, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { continue }
+                _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
+                close(fd)
             }
         }
 
-        /// Waits for every sync started.
-        /// - Throws: `CryptoError.io` naming the first file that could not be synced.
-        public func wait() throws {
-            group.wait()
-            if let failed = failures.withLock({ $0.first }) { throw CryptoError(.io, "cannot sync \(failed)") }
+        /// Whether this kernel's `syncfs` reports writeback errors (Linux 5.8 and later).
+        public static let reportsErrors: Bool = {
+            var name = utsname()
+            guard uname(&name) == 0 else { return false }
+            let release = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            return kernelReportsSyncfsErrors(release: release)
+        }()
+
+        /// Whether a kernel of `release` (`uname -r`, such as `6.1.0-18-amd64`) reports `syncfs` writeback errors.
+        static func kernelReportsSyncfsErrors(release: String) -> Bool {
+            let numbers = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+            guard numbers.count == 2 else { return false }
+            return (numbers[0], numbers[1]) >= (5, 8)
         }
     }
 

@@ -127,9 +127,7 @@ extension Store {
                 queueOpening(k + 2)
                 recordings.append(
                     Pending(on: database) {
-                        // Whatever the outcome, no sync of the batch is left running once its step is done.
-                        defer { try? batch.syncs.wait() }
-                        return try chain.record(batch.temporaries) { try self.recordBatch(batch, run) }
+                        try chain.record(batch.temporaries) { try self.recordBatch(batch, run) }
                     })
                 unrecorded = nil
                 try collect(waiting: false)
@@ -141,7 +139,6 @@ extension Store {
         // Nothing runs on after this returns: every queued opening and recording is waited for, and a batch
         // written but never queued for its record leaves no partial file.
         for opening in openings.values { _ = try? opening.wait() }
-        try? unrecorded?.syncs.wait()
         Self.removePartials(unrecorded?.temporaries ?? [])
         do {
             try collect(waiting: true)
@@ -237,14 +234,15 @@ extension Store {
         }
     }
 
-    /// A batch written as partial files (their syncs started, not yet waited for), with each case's archived
-    /// document sealed, not yet recorded.
+    /// A batch written as partial files (their writeback started, not yet synced), with each case's archived
+    /// document sealed, not yet recorded, and the sync that will make them durable (opened before they were
+    /// written).
     struct WrittenBatch: Sendable {
         var opened: [OpenedCase]
         var packages: [ExportedPackage]
         var temporaries: [String]
         var archived: [PreparedTransition]
-        var syncs: FileStreams.SyncGroup
+        var durable: FileStreams.FileSystemSync
     }
 
     /// Opens a batch in one transaction: each case's sealed document and key read, each read logged, one checkpoint
@@ -316,13 +314,13 @@ extension Store {
         }
     }
 
-    /// Writes an opened batch as partial files, each synced in the background from its last byte on
-    /// (`recordBatch` waits for them).
+    /// Writes an opened batch as partial files, each one's writeback started as its payload ends (`recordBatch`
+    /// makes them durable).
     ///
     /// The payloads in parallel (no package's payload depends on another), then in order the unsigned tag files that
     /// chain each package to the one before (small and quick), then in parallel each package's tag manifest signed,
-    /// its tags written, its sync started and its case's archived document sealed. On failure no partial file of
-    /// the batch stays behind.
+    /// its tags written and its case's archived document sealed. On failure no partial file of the batch stays
+    /// behind.
     func writeBatch(_ batch: OpenedBatch, after sequence: Int, previous: String, _ run: ExportRun) throws
         -> WrittenBatch
     {
@@ -331,7 +329,9 @@ extension Store {
             "\(String(format: "%06d", sequence + 1 + $0))-\(read[$0].number).tar"
         }
         let temporaries = names.map { "\(run.folder)/.\($0).partial" }
-        let syncs = FileStreams.SyncGroup()
+        // Opened before the first file of the batch is written, so that its sync reports any writeback error met
+        // while they are.
+        let durable = try FileStreams.FileSystemSync(folder: run.folder)
         do {
             let written = try Parallel.map(read.count) { i in
                 let opened = try read[i].open(with: run.box)
@@ -369,18 +369,13 @@ extension Store {
                 try bags[i].value.finish(
                     writing: finished[i], signer: run.signer,
                     trustedComment: "Sealbox-Sequence: \(p.sequence) \(p.caseNumber)", sync: false)
-                // The disk has the package from now on: by the time the batch is recorded, most are synced. Once
-                // synced, its pages leave the page cache: a package is cold data, which should not push the store's
-                // own pages out, and the next packages are written into the pages just freed.
-                syncs.start(temporaries[i], lane: i, droppingCache: true)
                 return try prepare(
                     .archive(package: "\(p.sequence):\(p.tagDigest.prefix(16))"), to: opened[i].letterCase,
                     key: opened[i].key, by: run.archivist, at: run.now)
             }
             return WrittenBatch(
-                opened: opened, packages: packages, temporaries: temporaries, archived: archived, syncs: syncs)
+                opened: opened, packages: packages, temporaries: temporaries, archived: archived, durable: durable)
         } catch {
-            try? syncs.wait()
             Self.removePartials(temporaries)
             throw error
         }
@@ -395,10 +390,11 @@ extension Store {
     /// - Returns: the packages recorded.
     func recordBatch(_ batch: WrittenBatch, _ run: ExportRun) throws -> [ExportedPackage] {
         do {
-            // Durable before recorded: every partial file synced (started as each was written, several at once).
-            // Here, on the database queue, what is left of the wait for the disk overlaps the writing of the next
-            // batch.
-            try batch.syncs.wait()
+            // Durable before recorded: the batch's partial files synced together, with one `syncfs` (their writeback
+            // started as each payload ended). Here, on the database queue, the wait for the disk overlaps the writing
+            // of the next batch. Once synced, their pages leave the page cache: a package is cold data, which should
+            // not push the store's own pages out, and the next packages are written into the pages just freed.
+            try batch.durable.sync(batch.temporaries, droppingCache: true)
             try write { db in
                 var frontier = try Self.frontier(db)
                 for (i, p) in batch.packages.enumerated() {

@@ -422,17 +422,29 @@ struct EncodingTests {
             #expect(FileManager.default.createFile(atPath: path, contents: Data([1, 2, 3])))
         }
         #expect(try paths.allSatisfy { try FileStreams.readSmallFile($0) == [1, 2, 3] })
-        // Synced in the background on the lanes, waited for together; a file that cannot be synced is named.
-        let syncs = FileStreams.SyncGroup()
-        for (i, path) in paths.enumerated() { syncs.start(path, lane: i, droppingCache: i % 2 == 0) }
-        try syncs.wait()
-        // Dropping a synced file's pages from the cache loses none of its bytes.
-        #expect(try paths.allSatisfy { try FileStreams.readSmallFile($0) == [1, 2, 3] })
-        let failing = FileStreams.SyncGroup()
+        // Synced together, by the file system (this kernel's way) and file by file (an old kernel's); dropping a
+        // synced file's pages from the cache loses none of its bytes.
+        for usingSyncfs in [true, false] {
+            let durable = try FileStreams.FileSystemSync(folder: folder.path)
+            try durable.sync(paths, droppingCache: true, usingSyncfs: usingSyncfs)
+            #expect(try paths.allSatisfy { try FileStreams.readSmallFile($0) == [1, 2, 3] })
+        }
+        // A folder that is not there, or a file that is not there on an old kernel, is named.
         let gone = folder.appendingPathComponent("gone").path
-        for (i, path) in (paths + [gone]).enumerated() { failing.start(path, lane: i) }
-        let error = #expect(throws: CryptoError.self) { try failing.wait() }
-        #expect(error?.message.contains(gone) == true)
+        let noFolder = #expect(throws: CryptoError.self) { try FileStreams.FileSystemSync(folder: gone) }
+        #expect(noFolder?.message.contains(gone) == true)
+        let noFile = #expect(throws: CryptoError.self) {
+            try FileStreams.FileSystemSync(folder: folder.path).sync(paths + [gone], usingSyncfs: false)
+        }
+        #expect(noFile?.message.contains(gone) == true)
+        // syncfs reports writeback errors from Linux 5.8 on: older kernels sync file by file.
+        for (release, reports) in [
+            ("6.1.0-18-amd64", true), ("5.8.0", true), ("5.10.209", true), ("5.7.19", false),
+            ("4.19.0-26-amd64", false),
+            ("10.0", true), ("", false), ("abc", false), ("6", false),
+        ] {
+            #expect(FileStreams.FileSystemSync.kernelReportsSyncfsErrors(release: release) == reports, "\(release)")
+        }
     }
 
     @Test func aGatheringWriterWritesEveryByteInOrderAndReportsAFailedWrite() throws {

@@ -72,8 +72,9 @@ func benchArchive(cases count: Int = 200) throws {
     // bytes, six age headers (each a fresh ephemeral X25519 key, made six at a time as the export makes them, a
     // shared secret, HKDF and the header MAC), the case key opened (one more X25519), the department seal verified,
     // and three Ed25519 signatures (minisign's two and the archived event's); then the same again with each
-    // package's bytes written to a new file, its writeback started, its sync started once it is closed, and every
-    // file synced and renamed as the export does. Best of three each.
+    // package's bytes written to a new file and its writeback started, then the files synced together (one `syncfs`,
+    // as the export syncs each batch), dropped from the page cache and renamed as the export does. Best of three
+    // each.
     let (recipient, _) = try store.archiveKeys()
     let boxKey = BoxSecretKey.generate()
     let sealedCaseKey = SealedBox.seal(SymmetricKey.generate().bytes, to: boxKey.publicKey)
@@ -85,7 +86,7 @@ func benchArchive(cases count: Int = 200) throws {
         try? FileManager.default.removeItem(atPath: copies)
         try FileManager.default.createDirectory(atPath: copies, withIntermediateDirectories: true)
         let targets = paths.indices.map { "\(copies)/.\($0).tar.partial" }
-        let syncs = FileStreams.SyncGroup()
+        let durable = try FileStreams.FileSystemSync(folder: copies)
         return try timeAndProcessorTime {
             _ = try Parallel.map(paths.count) { i in
                 let writer = writingFiles ? try FileStreams.Writer(path: targets[i], gathering: true) : nil
@@ -104,11 +105,10 @@ func benchArchive(cases count: Int = 200) throws {
                 }
                 for n in 0..<3 { _ = signer.signature(for: message + [UInt8(n)]) }
                 try writer?.close()
-                if writingFiles { syncs.start(targets[i], lane: i, droppingCache: true) }
                 return hash.finalize()
             }
             if writingFiles {
-                try syncs.wait()
+                try durable.sync(targets, droppingCache: true)
                 for (i, target) in targets.enumerated() where rename(target, "\(copies)/\(i).tar") != 0 {
                     fatalError("bench archive: cannot rename \(target)")
                 }
