@@ -88,12 +88,14 @@ extension Store {
             origin: origin, now: now, sealKeys: SealKeyCache(self))
         let batches = Self.batchPlan(count: pending.count, size: batchSize).map { Array(pending[$0]) }
         guard !batches.isEmpty else { return [] }
-        // A pipeline: the database work (opening a batch; syncing and recording one) runs in order on a queue of its
-        // own while this thread and the processors write the packages of the batch in hand. Batch k + 2 is queued
-        // for opening ahead of batch k's record, and records are collected as they finish, not waited for, so the
-        // writers wait on neither the disk nor a record. Records stay in order, a batch is recorded only after it
-        // is written and synced, and once one record fails every later one is refused (`RecordChain`).
+        // A pipeline: the database work (opening a batch; recording one) runs in order on a queue of its own while
+        // this thread and the processors write the packages of the batch in hand. Batch k + 2 is queued for opening
+        // ahead of batch k's record, and records are collected as they finish, not waited for, so the writers wait
+        // on neither the disk nor a record. A batch's sync starts, on a queue of its own, as soon as it is written,
+        // and its record's transaction commits only once it is done. Records stay in order, a batch is recorded only
+        // after it is written and synced, and once one record fails every later one is refused (`RecordChain`).
         let database = DispatchQueue(label: "sealbox.export.database")
+        let syncing = DispatchQueue(label: "sealbox.export.sync")
         var openings: [Int: Pending<OpenedBatch>] = [:]
         func queueOpening(_ j: Int) {
             guard j < batches.count else { return }
@@ -125,9 +127,14 @@ extension Store {
                     batch.packages.last?.sequence ?? sequence, batch.packages.last?.tagDigest ?? previous
                 )
                 queueOpening(k + 2)
+                // Once synced, the batch's pages leave the page cache: a package is cold data, which should not push
+                // the store's own pages out, and the next packages are written into the pages just freed.
+                let synced = Pending(on: syncing) { try batch.durable.sync(batch.temporaries, droppingCache: true) }
                 recordings.append(
                     Pending(on: database) {
-                        try chain.record(batch.temporaries) { try self.recordBatch(batch, run) }
+                        // Whatever the outcome, no sync of the batch is left running once its step is done.
+                        defer { _ = try? synced.wait() }
+                        return try chain.record(batch.temporaries) { try self.recordBatch(batch, synced: synced, run) }
                     })
                 unrecorded = nil
                 try collect(waiting: false)
@@ -381,20 +388,16 @@ extension Store {
         }
     }
 
-    /// Syncs a written batch, records it in one transaction, then renames its files into place.
+    /// Records a written batch in one transaction that commits once `synced` (the batch's sync) is done, then renames
+    /// its files into place.
     ///
     /// Each case is archived only if its document is still the one exported (nothing else may change a closed case
     /// meanwhile). A failure before the commit removes the batch's partial files; a crash after it leaves recorded,
     /// synced partial files, which the next export (or `archive reconcile`) renames: a package never shows without
     /// its record.
     /// - Returns: the packages recorded.
-    func recordBatch(_ batch: WrittenBatch, _ run: ExportRun) throws -> [ExportedPackage] {
+    func recordBatch(_ batch: WrittenBatch, synced: Pending<Void>, _ run: ExportRun) throws -> [ExportedPackage] {
         do {
-            // Durable before recorded: the batch's partial files synced together, with one `syncfs` (their writeback
-            // started as each payload ended). Here, on the database queue, the wait for the disk overlaps the writing
-            // of the next batch. Once synced, their pages leave the page cache: a package is cold data, which should
-            // not push the store's own pages out, and the next packages are written into the pages just freed.
-            try batch.durable.sync(batch.temporaries, droppingCache: true)
             try write { db in
                 var frontier = try Self.frontier(db)
                 for (i, p) in batch.packages.enumerated() {
@@ -420,8 +423,13 @@ extension Store {
                 }
                 try Self.setMeta(db, "log_frontier", frontier.encoded)
                 try Self.signCheckpoint(db, by: run.archivist)
+                // Durable before recorded: the transaction commits only once the batch's partial files are synced
+                // (one `syncfs`, their writeback started as each payload ended), which ran meanwhile.
+                try synced.wait()
             }
         } catch {
+            // No sync left running on files about to be removed.
+            _ = try? synced.wait()
             Self.removePartials(batch.temporaries)
             throw error
         }
