@@ -11,4 +11,11 @@ static inline int sealbox_start_writeback(int fd) { return (int)syscall(SYS_sync
 /* syncfs(2), also declared only under _GNU_SOURCE: writes back every dirty page and inode of the file system that
    holds fd, then flushes the device's cache; since Linux 5.8 it reports a writeback error met since fd was opened. */
 static inline int sealbox_syncfs(int fd) { return (int)syscall(SYS_syncfs, fd); }
+
+/* The type of the file system that holds fd (statfs(2)'s f_type magic number), or -1. */
+#include <sys/vfs.h>
+static inline long sealbox_file_system_type(int fd) {
+    struct statfs info;
+    return fstatfs(fd, &info) == 0 ? (long)info.f_type : -1;
+}
 #endif

@@ -253,33 +253,41 @@ extension FileStreams {
     /// `syncfs` for the batch writes the inodes together and flushes once (about a tenth less processor time a
     /// package in the export, measured). It covers every file on that file system, the batch's among them.
     /// Errors: the folder is opened when the group is made, before the files are written, and `syncfs` reports a
-    /// writeback error met on the file system since (Linux 5.8 and later, which `reportsErrors` checks; on an older
-    /// kernel, whose `syncfs` reports none, each file is `fsync`ed instead). An error anywhere on the file system
-    /// fails the sync: cautious, never silent.
+    /// writeback error met on the file system since (Linux 5.8 and later, which `reportsErrors` checks). An error
+    /// anywhere on the file system fails the sync: cautious, never silent. Each file is `fsync`ed instead on an
+    /// older kernel, whose `syncfs` reports no error, and on a file system other than the local disk ones named in
+    /// `syncsWhole` (a FUSE or network mount may answer `syncfs` without making anything durable).
     public final class FileSystemSync: Sendable {
         private let folder: Int32
         private let path: String
+        /// Whether `sync` uses `syncfs` (else an `fsync` a file).
+        public let usesSyncfs: Bool
 
         /// Opens `folder`, on the file system the files to be synced will be written to: before writing them.
         /// - Throws: `CryptoError.io` when the folder cannot be opened.
         public init(folder path: String) throws {
-            folder = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            folder = open(path, O_RDONLY | O_CLOEXEC | O_DIRECTORY)
             guard folder >= 0 else { throw CryptoError(.io, "cannot open \(path)") }
             self.path = path
+            usesSyncfs = Self.reportsErrors && Self.syncsWhole.contains(Int64(sealbox_file_system_type(folder)))
         }
+
+        /// The file systems whose `syncfs` writes back and flushes everything (`statfs` magic numbers): ext2/3/4,
+        /// XFS, Btrfs, F2FS, and tmpfs (which has nothing to make durable).
+        static let syncsWhole: Set<Int64> = [0xEF53, 0x5846_5342, 0x9123_683E, 0xF2F5_2010, 0x0102_1994]
 
         deinit { close(folder) }
 
         /// Makes `files` — and everything else written to the file system since `init` — durable, then, if
         /// `droppingCache`, drops their pages from the page cache (`sync(path:droppingCache:)` says why).
         /// - Throws: `CryptoError.io` when the file system, or on an old kernel one of `files`, cannot be synced.
-        public func sync(_ files: [String], droppingCache: Bool = false, usingSyncfs: Bool = reportsErrors) throws {
-            if usingSyncfs {
+        public func sync(_ files: [String], droppingCache: Bool = false, usingSyncfs: Bool? = nil) throws {
+            if usingSyncfs ?? usesSyncfs {
                 guard sealbox_syncfs(folder) == 0 else {
                     throw CryptoError(.io, "cannot sync the file system that holds \(path)")
                 }
             } else {
-                for file in files { try FileStreams.sync(path: file) }
+                try Self.syncEach(files)
             }
             guard droppingCache else { return }
             for file in files {
@@ -288,6 +296,24 @@ extension FileStreams {
                 _ = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED)
                 close(fd)
             }
+        }
+
+        /// Eight serial queues shared by the process, for syncing file by file: several files committed at once, no
+        /// more than eight threads waiting for the disk.
+        private static let lanes = (0..<8).map { DispatchQueue(label: "sealbox.sync.\($0)") }
+
+        /// `fsync`s each of `files`, eight at a time.
+        /// - Throws: `CryptoError.io` naming the first file that could not be synced.
+        static func syncEach(_ files: [String]) throws {
+            let group = DispatchGroup()
+            let failures = Mutex<[String]>([])
+            for (i, file) in files.enumerated() {
+                lanes[i % lanes.count].async(group: group) {
+                    do { try FileStreams.sync(path: file) } catch { failures.withLock { $0.append(file) } }
+                }
+            }
+            group.wait()
+            if let failed = failures.withLock({ $0.first }) { throw CryptoError(.io, "cannot sync \(failed)") }
         }
 
         /// Whether this kernel's `syncfs` reports writeback errors (Linux 5.8 and later).

@@ -1,3 +1,4 @@
+import CSodium
 import Foundation
 import Testing
 
@@ -437,6 +438,16 @@ struct EncodingTests {
             try FileStreams.FileSystemSync(folder: folder.path).sync(paths + [gone], usingSyncfs: false)
         }
         #expect(noFile?.message.contains(gone) == true)
+        // Whole only on a local disk file system, of a kernel whose syncfs reports errors (FUSE or NFS: file by file).
+        let fd = open(folder.path, O_RDONLY)
+        defer { close(fd) }
+        let type = Int64(sealbox_file_system_type(fd))
+        #expect(
+            try FileStreams.FileSystemSync(folder: folder.path).usesSyncfs
+                == (FileStreams.FileSystemSync.reportsErrors && FileStreams.FileSystemSync.syncsWhole.contains(type)))
+        #expect(
+            !FileStreams.FileSystemSync.syncsWhole.contains(0x6573_5546)
+                && !FileStreams.FileSystemSync.syncsWhole.contains(0x6969))
         // syncfs reports writeback errors from Linux 5.8 on: older kernels sync file by file.
         for (release, reports) in [
             ("6.1.0-18-amd64", true), ("5.8.0", true), ("5.10.209", true), ("5.7.19", false),
