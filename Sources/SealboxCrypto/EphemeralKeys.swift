@@ -57,45 +57,42 @@ enum BigNumbers {
         guard !ys.isEmpty else { return [] }
         guard let context = BN_CTX_new() else { fatalError("OpenSSL cannot allocate a BIGNUM context") }
         defer { BN_CTX_free(context) }
-        var owned: [OpaquePointer] = []
-        defer { owned.forEach { BN_free($0) } }
-        func number(_ bytes: [UInt8]? = nil) -> OpaquePointer {
-            let made = bytes.map { b in BN_lebin2bn(b, Int32(b.count), nil) } ?? BN_new()
-            guard let made else { fatalError("OpenSSL cannot allocate a BIGNUM") }
-            owned.append(made)
+        // Every number from the context's own pool (no allocation of its own), released together at the end.
+        BN_CTX_start(context)
+        defer { BN_CTX_end(context) }
+        func number() -> OpaquePointer {
+            guard let made = BN_CTX_get(context) else { fatalError("OpenSSL cannot allocate a BIGNUM") }
             return made
         }
         func check(_ status: Int32) {
             guard status == 1 else { fatalError("OpenSSL BIGNUM arithmetic failed") }
         }
-        let p = number(MontgomeryBatch.prime)
-        let one = number()
+        func load(_ bytes: [UInt8], into n: OpaquePointer) {
+            guard BN_lebin2bn(bytes, Int32(bytes.count), n) != nil else { fatalError("OpenSSL cannot load a BIGNUM") }
+        }
+        let (p, one, y) = (number(), number(), number())
+        load(MontgomeryBatch.prime, into: p)
         check(BN_set_word(one, 1))
-        var numerators: [OpaquePointer] = []
-        var denominators: [OpaquePointer] = []
-        var products: [OpaquePointer] = []
-        for y in ys {
-            let y = number(y)
-            let (numerator, denominator) = (number(), number())
-            check(BN_mod_add(numerator, one, y, p, context))
-            check(BN_mod_sub(denominator, one, y, p, context))
-            let product = number()
-            if let previous = products.last {
-                check(BN_mod_mul(product, previous, denominator, p, context))
+        // numerators[k] = 1 + y, denominators[k] = 1 − y, products[k] = d₀ ⋯ dₖ.
+        let numerators = ys.map { _ in number() }
+        let denominators = ys.map { _ in number() }
+        let products = ys.map { _ in number() }
+        for k in ys.indices {
+            load(ys[k], into: y)
+            check(BN_mod_add(numerators[k], one, y, p, context))
+            check(BN_mod_sub(denominators[k], one, y, p, context))
+            if k > 0 {
+                check(BN_mod_mul(products[k], products[k - 1], denominators[k], p, context))
             } else {
-                guard BN_copy(product, denominator) != nil else { fatalError("OpenSSL cannot copy a BIGNUM") }
+                guard BN_copy(products[k], denominators[k]) != nil else { fatalError("OpenSSL cannot copy a BIGNUM") }
             }
-            numerators.append(numerator)
-            denominators.append(denominator)
-            products.append(product)
         }
         // 1 / (d₀ ⋯ dₖ); then for each k from the last: 1 / dₖ = (d₀ ⋯ dₖ₋₁) / (d₀ ⋯ dₖ), and the running inverse
         // times dₖ is 1 / (d₀ ⋯ dₖ₋₁).
-        let inverse = number()
+        let (inverse, reciprocal, u) = (number(), number(), number())
         guard let last = products.last, BN_mod_inverse(inverse, last, p, context) != nil else {
             fatalError("OpenSSL: 1 − y has no inverse (y = 1 is the identity, which libsodium never returns)")
         }
-        let (reciprocal, u) = (number(), number())
         var result = [[UInt8]](repeating: [], count: ys.count)
         for k in ys.indices.reversed() {
             if k > 0 {
