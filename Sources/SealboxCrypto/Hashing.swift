@@ -31,11 +31,9 @@ public struct SHA256: Sendable {
         return out
     }
 
-    /// One-shot SHA-256 of `bytes`.
+    /// One-shot SHA-256 of `bytes` (OpenSSL's, `OpenSSLSHA256`: the same bytes, about three times as fast here).
     public static func hash(_ bytes: some RawBytes) -> [UInt8] {
-        var hasher = SHA256()
-        hasher.update(bytes)
-        return hasher.finalize()
+        bytes.withUnsafeBytes { OpenSSLSHA256.hash($0) }
     }
 }
 
@@ -152,25 +150,21 @@ public final class BLAKE2b: @unchecked Sendable {
 
 // MARK: - HMAC-SHA-256 and HKDF
 
-/// HMAC-SHA-256 (RFC 2104) over libsodium's `crypto_auth_hmacsha256` streaming API, any key length.
+/// HMAC-SHA-256 (RFC 2104), any key length, on OpenSSL's SHA-256 (`OpenSSLHMACSHA256`: about three times as fast
+/// here as libsodium's `crypto_auth_hmacsha256`, the same bytes).
+///
+/// A MAC in progress is not to be copied: copies share one state.
 public struct HMACSHA256: Sendable {
-    private var state = crypto_auth_hmacsha256_state()
+    private let mac: OpenSSLHMACSHA256
 
     /// Starts a MAC under `key` (any length; RFC 2104 hashes keys over 64 bytes).
     public init(key: UnsafeRawBufferPointer) {
-        Sodium.ensure()
-        var empty: UInt8 = 0
-        if let base = key.baseAddress, key.count > 0 {
-            crypto_auth_hmacsha256_init(&state, base.assumingMemoryBound(to: UInt8.self), key.count)
-        } else {
-            crypto_auth_hmacsha256_init(&state, &empty, 0)
-        }
+        mac = OpenSSLHMACSHA256(key: key)
     }
 
     /// Absorbs `bytes`.
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        crypto_auth_hmacsha256_update(
-            &state, bytes.u8, UInt64(bytes.count))
+        mac.update(bytes)
     }
 
     /// Absorbs `bytes`.
@@ -180,21 +174,19 @@ public struct HMACSHA256: Sendable {
 
     /// Returns the 32-byte tag into secure memory.
     public mutating func finalize() -> SecureBytes {
-        SecureBytes(count: 32) { (out: UnsafeMutableRawBufferPointer) -> Void in
-            _ = crypto_auth_hmacsha256_final(&state, out.u8)
-        }
+        SecureBytes(count: 32) { (out: UnsafeMutableRawBufferPointer) -> Void in mac.finalize(into: out.u8) }
     }
 
     /// Writes the 32-byte tag into `out` (32 bytes), for callers that wipe it themselves.
     mutating func finalize(into out: inout [UInt8]) {
         precondition(out.count == 32, "an HMAC-SHA-256 tag is 32 bytes")
-        crypto_auth_hmacsha256_final(&state, &out)
+        mac.finalize(into: &out)
     }
 
     /// Returns the 32-byte tag as public bytes (for MACs that are published, like age's header MAC).
     public mutating func finalizePublic() -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
-        crypto_auth_hmacsha256_final(&state, &out)
+        mac.finalize(into: &out)
         return out
     }
 }

@@ -57,3 +57,84 @@ public final class OpenSSLSHA512 {
         return hasher.finalize()
     }
 }
+
+/// One-shot SHA-256 and HMAC-SHA-256 by OpenSSL's libcrypto: `SHA256.hash` and `HMACSHA256` run on these.
+///
+/// OpenSSL uses the processor's SHA extensions where it has them (as here: 0.12 against 0.39 µs for a 64-byte
+/// SHA-256, 0.28 against 0.86 µs for an HMAC, measured), and an export computes about forty HMACs (age's HKDF and
+/// header MACs) and eighty SHA-256 hashes (the log's nodes and leaves) a package. Results are the same bytes; the
+/// known-answer tests (FIPS 180, RFC 4231, RFC 5869), the age test vectors and the real `age` tool check them.
+enum OpenSSLSHA256 {
+    /// SHA-256 as OpenSSL's default provider implements it, fetched once; `nil` only if the provider cannot be
+    /// loaded, when `EVP_sha256()` stands in.
+    private nonisolated(unsafe) static let algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+    static var digest: OpaquePointer { algorithm ?? EVP_sha256() }
+
+    /// SHA-256 of `bytes`.
+    static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: 32)
+        var count: UInt32 = 0
+        var empty: UInt8 = 0
+        let done = EVP_Digest(bytes.baseAddress ?? UnsafeRawPointer(&empty), bytes.count, &out, &count, digest, nil)
+        guard done == 1, count == 32 else { fatalError("OpenSSL cannot compute a SHA-256 digest") }
+        return out
+    }
+}
+
+/// HMAC-SHA-256 (RFC 2104) on two OpenSSL digest contexts, one started with the key's inner pad and one with its
+/// outer pad; OpenSSL wipes both when they are freed, and the padded key lives only on the stack of `init`, wiped.
+final class OpenSSLHMACSHA256: @unchecked Sendable {
+    // Unchecked: a MAC is used by one thread at a time, start to finish (the contexts are never shared otherwise).
+    private let inner: OpaquePointer
+    private let outer: OpaquePointer
+
+    /// Starts a MAC under `key` (any length; a key over 64 bytes is hashed first).
+    init(key: UnsafeRawBufferPointer) {
+        guard let inner = EVP_MD_CTX_new(), let outer = EVP_MD_CTX_new() else {
+            fatalError("OpenSSL cannot allocate a digest context")
+        }
+        (self.inner, self.outer) = (inner, outer)
+        var block = [UInt8](repeating: 0, count: 64)
+        defer { SecureBytes.wipe(&block) }
+        if key.count > 64 {
+            var hashed = OpenSSLSHA256.hash(key)
+            block.withUnsafeMutableBytes { $0.copyBytes(from: hashed) }
+            SecureBytes.wipe(&hashed)
+        } else if !key.isEmpty {
+            block.withUnsafeMutableBytes {
+                UnsafeMutableRawBufferPointer(rebasing: $0[0..<key.count]).copyMemory(from: key)
+            }
+        }
+        for i in 0..<64 { block[i] ^= 0x36 }
+        Self.start(inner, with: block)
+        for i in 0..<64 { block[i] ^= 0x36 ^ 0x5C }
+        Self.start(outer, with: block)
+    }
+
+    deinit {
+        EVP_MD_CTX_free(inner)
+        EVP_MD_CTX_free(outer)
+    }
+
+    private static func start(_ context: OpaquePointer, with block: [UInt8]) {
+        guard EVP_DigestInit_ex2(context, OpenSSLSHA256.digest, nil) == 1,
+            EVP_DigestUpdate(context, block, block.count) == 1
+        else { fatalError("OpenSSL cannot start an HMAC-SHA-256") }
+    }
+
+    /// Absorbs `bytes`.
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        guard EVP_DigestUpdate(inner, base, bytes.count) == 1 else { fatalError("OpenSSL refused HMAC input") }
+    }
+
+    /// Writes the 32-byte tag into `out`; the MAC must not be used again.
+    func finalize(into out: UnsafeMutablePointer<UInt8>) {
+        var digest = [UInt8](repeating: 0, count: 32)
+        defer { SecureBytes.wipe(&digest) }
+        var count: UInt32 = 0
+        guard EVP_DigestFinal_ex(inner, &digest, &count) == 1, EVP_DigestUpdate(outer, digest, 32) == 1,
+            EVP_DigestFinal_ex(outer, out, &count) == 1
+        else { fatalError("OpenSSL cannot finish an HMAC-SHA-256") }
+    }
+}

@@ -81,6 +81,52 @@ struct HashTests {
         #expect(Hex.encode(tag) == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
     }
 
+    /// RFC 4231 case 6: a 131-byte key, hashed first.
+    @Test func hmacSHA256RFC4231Case6LongKey() {
+        let key = [UInt8](repeating: 0xaa, count: 131)
+        let tag = key.withUnsafeBytes { k in
+            var mac = HMACSHA256(key: k)
+            mac.update(Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
+            return mac.finalizePublic()
+        }
+        #expect(Hex.encode(tag) == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+    }
+
+    /// `SHA256.hash` and `HMACSHA256` (OpenSSL's) give libsodium's bytes: every message length to 300 and keys of
+    /// every length to 200 (empty, under, at and over the 64-byte block), fed whole and in pieces.
+    @Test func openSSLSHA256AndHMACAnswerAsLibsodiumDoes() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...300 {
+            let message = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var sodium = [UInt8](repeating: 0, count: 32)
+            crypto_hash_sha256(&sodium, message, UInt64(message.count))
+            #expect(SHA256.hash(message) == sodium, "SHA-256 of \(length) bytes")
+            var streamed = SHA256()
+            streamed.update(message)
+            #expect(streamed.finalize() == sodium)
+            let key = (0..<(length % 201)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var expected = [UInt8](repeating: 0, count: 32)
+            var state = crypto_auth_hmacsha256_state()
+            crypto_auth_hmacsha256_init(&state, key, key.count)
+            crypto_auth_hmacsha256_update(&state, message, UInt64(message.count))
+            crypto_auth_hmacsha256_final(&state, &expected)
+            let cut = length / 3
+            let tag = key.withUnsafeBytes { k in
+                var mac = HMACSHA256(key: k)
+                mac.update(Array(message[..<cut]))
+                mac.update(Array(message[cut...]))
+                return mac.finalizePublic()
+            }
+            #expect(tag == expected, "HMAC of \(length) bytes under a \(key.count)-byte key")
+            let secret = key.withUnsafeBytes { k in
+                var mac = HMACSHA256(key: k)
+                mac.update(message)
+                return mac.finalize()
+            }
+            #expect(secret.withUnsafeBytes { Array($0) } == expected)
+        }
+    }
+
     @Test func hkdfRFC5869Case1() throws {
         let okm = try HKDF.deriveKey(
             ikm: SecureBytes(copying: [UInt8](repeating: 0x0b, count: 22)), salt: Array(UInt8(0)...UInt8(0x0c)),
