@@ -71,25 +71,24 @@ struct HashTests {
         #expect(throws: CryptoError.self) { try BLAKE2b(key: SecureBytes(copying: [1, 2, 3])) }
     }
 
-    @Test func hmacSHA256RFC4231Case1() {
-        let key = [UInt8](repeating: 0x0b, count: 20)
+    /// RFC 4231 cases 1 (a 20-byte key) and 6 (a 131-byte key, hashed first).
+    @Test(arguments: [
+        (
+            [UInt8](repeating: 0x0b, count: 20), "Hi There",
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        ),
+        (
+            [UInt8](repeating: 0xaa, count: 131), "Test Using Larger Than Block-Size Key - Hash Key First",
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        ),
+    ])
+    func hmacSHA256RFC4231(key: [UInt8], message: String, expected: String) {
         let tag = key.withUnsafeBytes { k in
             var mac = HMACSHA256(key: k)
-            mac.update(Array("Hi There".utf8))
+            mac.update(Array(message.utf8))
             return mac.finalizePublic()
         }
-        #expect(Hex.encode(tag) == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
-    }
-
-    /// RFC 4231 case 6: a 131-byte key, hashed first.
-    @Test func hmacSHA256RFC4231Case6LongKey() {
-        let key = [UInt8](repeating: 0xaa, count: 131)
-        let tag = key.withUnsafeBytes { k in
-            var mac = HMACSHA256(key: k)
-            mac.update(Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
-            return mac.finalizePublic()
-        }
-        #expect(Hex.encode(tag) == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+        #expect(Hex.encode(tag) == expected)
     }
 
     /// `SHA256.hash` and `HMACSHA256` (OpenSSL's) give libsodium's bytes: every message length to 300 and keys of
