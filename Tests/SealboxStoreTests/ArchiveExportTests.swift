@@ -246,7 +246,7 @@ struct ArchiveTamperTests {
         try f.store.pool.write { db in
             try db.execute(
                 sql: """
-                    UPDATE attachment_chunks SET sealed = substr(sealed, 1, 99) || x'00' || substr(sealed, 101)
+                    UPDATE attachment_chunks SET sealed = substr(sealed, 1, 99) || (CASE WHEN substr(sealed, 100, 1) = x'00' THEN x'01' ELSE x'00' END) || substr(sealed, 101)
                     WHERE case_number = ? AND chunk = 1
                     """, arguments: [m.description])
         }
@@ -405,7 +405,7 @@ struct ArchiveTamperTests {
             // The third case's sealed document with one byte flipped.
             try db.execute(
                 sql: """
-                    UPDATE cases SET sealed_document = substr(sealed_document, 1, 59) || x'00' || substr(sealed_document, 61)
+                    UPDATE cases SET sealed_document = substr(sealed_document, 1, 59) || (CASE WHEN substr(sealed_document, 60, 1) = x'00' THEN x'01' ELSE x'00' END) || substr(sealed_document, 61)
                     WHERE number = ?
                     """, arguments: [numbers[2].description])
         }

@@ -68,7 +68,7 @@ struct StoreTests {
         try f.store.pool.write { db in
             try db.execute(
                 sql:
-                    "UPDATE cases SET sealed_document = substr(sealed_document, 1, 40) || x'00' || substr(sealed_document, 42) WHERE number = ?",
+                    "UPDATE cases SET sealed_document = substr(sealed_document, 1, 40) || (CASE WHEN substr(sealed_document, 41, 1) = x'00' THEN x'01' ELSE x'00' END) || substr(sealed_document, 42) WHERE number = ?",
                 arguments: [a.description])
         }
         let flipped = #expect(throws: StoreError.self) { try f.store.read(a, purpose: "test", by: clerk, at: f.now) }
@@ -398,7 +398,7 @@ struct StoreEvolutionTests {
         // A flipped byte.
         #expect(
             try tampered(
-                "UPDATE attachment_chunks SET sealed = substr(sealed, 1, 30) || x'00' || substr(sealed, 32) WHERE chunk = 1"
+                "UPDATE attachment_chunks SET sealed = substr(sealed, 1, 30) || (CASE WHEN substr(sealed, 31, 1) = x'00' THEN x'01' ELSE x'00' END) || substr(sealed, 32) WHERE chunk = 1"
             ))
         #expect(
             try f.store.attachment(0, of: a, purpose: "x", by: clerk, at: f.now).withUnsafeBytes { Array($0) } == big)
