@@ -250,8 +250,9 @@ extension FileStreams {
     ///
     /// An archive export writes a batch of packages, then makes them durable before it records them. One `fsync` a
     /// file writes that file's inode on its own, waits for it and flushes the device's cache each time; one
-    /// `syncfs` for the batch writes the inodes together and flushes once (about a tenth less processor time a
-    /// package in the export, measured). It covers every file on that file system, the batch's among them.
+    /// `syncfs` for the batch writes the inodes together and flushes once (in the export, measured: 5 % less
+    /// processor time a package, 6 % more packages a second). It covers every file on that file system, the batch's
+    /// among them.
     /// Errors: the folder is opened when the group is made, before the files are written, and `syncfs` reports a
     /// writeback error met on the file system since (Linux 5.8 and later, which `reportsErrors` checks). An error
     /// anywhere on the file system fails the sync: cautious, never silent. Each file is `fsync`ed instead on an
