@@ -283,12 +283,12 @@ extension FileStreams {
         /// `droppingCache`, drops their pages from the page cache (`sync(path:droppingCache:)` says why).
         /// - Throws: `CryptoError.io` when the file system, or on an old kernel one of `files`, cannot be synced.
         public func sync(_ files: [String], droppingCache: Bool = false, usingSyncfs: Bool? = nil) throws {
-            if usingSyncfs ?? usesSyncfs {
-                guard sealbox_syncfs(folder) == 0 else {
-                    throw CryptoError(.io, "cannot sync the file system that holds \(path)")
-                }
-            } else {
-                try Self.syncEach(files)
+            guard usingSyncfs ?? usesSyncfs else {
+                // File by file, each dropped from the cache as it is synced (one open a file).
+                return try Self.syncEach(files, droppingCache: droppingCache)
+            }
+            guard sealbox_syncfs(folder) == 0 else {
+                throw CryptoError(.io, "cannot sync the file system that holds \(path)")
             }
             guard droppingCache else { return }
             for file in files {
@@ -303,14 +303,18 @@ extension FileStreams {
         /// more than eight threads waiting for the disk.
         private static let lanes = (0..<8).map { DispatchQueue(label: "sealbox.sync.\($0)") }
 
-        /// `fsync`s each of `files`, eight at a time.
+        /// `fsync`s each of `files`, eight at a time (`sync(path:droppingCache:)`).
         /// - Throws: `CryptoError.io` naming the first file that could not be synced.
-        static func syncEach(_ files: [String]) throws {
+        static func syncEach(_ files: [String], droppingCache: Bool) throws {
             let group = DispatchGroup()
             let failures = Mutex<[String]>([])
             for (i, file) in files.enumerated() {
                 lanes[i % lanes.count].async(group: group) {
-                    do { try FileStreams.sync(path: file) } catch { failures.withLock { $0.append(file) } }
+                    do {
+                        try FileStreams.sync(path: file, droppingCache: droppingCache)
+                    } catch {
+                        failures.withLock { $0.append(file) }
+                    }
                 }
             }
             group.wait()
