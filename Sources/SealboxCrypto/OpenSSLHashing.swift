@@ -11,18 +11,15 @@ public final class OpenSSLSHA512 {
     /// SHA-512 as OpenSSL's default provider implements it, fetched once (an implicit fetch at every start costs a
     /// lookup under a lock); `nil` only if the provider cannot be loaded, when `EVP_sha512()` stands in.
     private nonisolated(unsafe) static let algorithm: OpaquePointer? = EVP_MD_fetch(nil, "SHA512", nil)
+    private static var digest: OpaquePointer { algorithm ?? EVP_sha512() }
     private let context: OpaquePointer
 
     /// Starts a new digest.
     public init() {
         guard let context = EVP_MD_CTX_new() else { fatalError("OpenSSL cannot allocate a digest context") }
-        let started =
-            if let algorithm = Self.algorithm {
-                EVP_DigestInit_ex2(context, algorithm, nil)
-            } else {
-                EVP_DigestInit_ex(context, EVP_sha512(), nil)
-            }
-        guard started == 1 else { fatalError("OpenSSL cannot start a SHA-512 digest") }
+        guard EVP_DigestInit_ex2(context, Self.digest, nil) == 1 else {
+            fatalError("OpenSSL cannot start a SHA-512 digest")
+        }
         self.context = context
     }
 
