@@ -60,8 +60,12 @@ let package = Package(
             providers: [.apt(["libarchive-dev"])]
         ),
 
+        // SHA-512 on eight lanes of AVX-512 (SealboxCrypto.SHA512Lanes), in C for its intrinsics.
+        .target(name: "CSHA512Lanes", path: "Sources/CSHA512Lanes"),
+
         // MARK: - Libraries
-        .target(name: "SealboxCrypto", dependencies: ["CSodium", "CCrypto"], swiftSettings: upcoming),
+        .target(
+            name: "SealboxCrypto", dependencies: ["CSodium", "CCrypto", "CSHA512Lanes"], swiftSettings: upcoming),
         .target(name: "SealboxCore", swiftSettings: strict),
         .target(name: "SealboxLog", dependencies: ["SealboxCrypto"], swiftSettings: upcoming),
         .target(

@@ -110,6 +110,21 @@ struct WorkflowScenarioTests {
         #expect(throws: CoreError.self) { try CaseNumber(parsing: "2026-7") }
     }
 
+    /// A case number prints as `YYYY-NNNNNN` (M2.2.3) at both ends of its range and everywhere between, and
+    /// parses back to itself.
+    @Test func caseNumbersPrintZeroPaddedAndParseBack() throws {
+        #expect(try CaseNumber(year: 2000, serial: 1).description == "2000-000001")
+        #expect(try CaseNumber(year: 9999, serial: 999_999).description == "9999-999999")
+        #expect(try CaseNumber(year: 2026, serial: 123).description == "2026-000123")
+        #expect(try CaseNumber(year: 2031, serial: 40_506).description == "2031-040506")
+        for _ in 0..<2000 {
+            let number = try CaseNumber(year: Int.random(in: 2000...9999), serial: Int.random(in: 1...999_999))
+            let serial = String(number.serial)
+            #expect(number.description == "\(number.year)-" + String(repeating: "0", count: 6 - serial.count) + serial)
+            #expect(try CaseNumber(parsing: number.description) == number)
+        }
+    }
+
     /// Department codes and login names are coded as bare strings (every stored document depends on it), compare
     /// and print as their strings, and are written as literals.
     @Test func identifiersAreBareStrings() throws {
