@@ -7,15 +7,33 @@ public import SealboxCrypto
 public final class BagWriter {
     private let tar: TarWriter
     private let name: String
+    private let path: String
     private var manifest: [(path: String, digest: String)] = []
     private var octets = 0
+    /// Whether payload files are hashed later, read back from the tar (`digestPayloads`), rather than on the way.
+    private let deferringDigests: Bool
+    /// The payload files not hashed yet: their manifest entries and their bytes, kept or where they are in the tar.
+    private var pending: [(entry: Int, message: SHA512Lanes.Message)] = []
+    /// The bytes of pending payload files a bag keeps in memory rather than read back (reading back from the page
+    /// cache cost ~65 µs for a reference package's 233 KB here, copying them on the way ~10 µs); larger files are
+    /// read back, so that memory stays flat whatever the attachments' sizes.
+    static let keptBytes = 1 << 20
+    private var kept = 0
 
     /// Starts a bag in a new tar file.
+    /// - Parameters:
+    ///   - path: the tar file, created or truncated.
+    ///   - bagName: the bag's folder in the tar: one path component.
+    ///   - modificationTime: every entry's time.
+    ///   - deferringDigests: leave the payload's digests to `digestPayloads`, which hashes many bags' files at once
+    ///     (`SHA512Lanes`), instead of hashing each file as it is written.
     /// - Throws: `ArchiveError.io`.
-    public init(path: String, bagName: String, modificationTime: Int) throws {
+    public init(path: String, bagName: String, modificationTime: Int, deferringDigests: Bool = false) throws {
         precondition(!bagName.contains("/") && !bagName.isEmpty, "a bag name is one path component")
         tar = try TarWriter(path: path, modificationTime: modificationTime)
         name = bagName
+        self.path = path
+        self.deferringDigests = deferringDigests
     }
 
     /// Percent-encodes CR, LF and `%` in a manifest path (RFC 8493 §2.1.3).
@@ -36,6 +54,27 @@ public final class BagWriter {
         _ path: String, size: Int, produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
     ) throws {
         precondition(payloadTags == nil, "a payload file added after the payload ended")
+        octets += size
+        guard !deferringDigests else {
+            let keep = kept + size <= Self.keptBytes
+            var bytes: [UInt8] = []
+            if keep {
+                bytes.reserveCapacity(size)
+                kept += size
+            }
+            let start = try tar.add("\(name)/data/\(path)", size: size) { write in
+                try withoutActuallyEscaping(write) { write in
+                    try produce { block in
+                        if keep { bytes.append(contentsOf: block) }
+                        try write(block)
+                    }
+                }
+            }
+            let range = SHA512Lanes.FileRange(path: self.path, offset: start, count: size)
+            pending.append((manifest.count, keep ? .bytes(bytes) : .file(range)))
+            manifest.append(("data/\(path)", ""))
+            return
+        }
         let hash = OpenSSLSHA512()
         try tar.add("\(name)/data/\(path)", size: size) { write in
             try withoutActuallyEscaping(write) { write in
@@ -46,7 +85,24 @@ public final class BagWriter {
             }
         }
         manifest.append(("data/\(path)", Hex.encode(hash.finalize())))
-        octets += size
+    }
+
+    /// Works out the digests `bags` left for later (`deferringDigests`), all their payload files together, read
+    /// back from their tars: eight at a time where the processor has AVX-512 (`SHA512Lanes`).
+    /// - Throws: `ArchiveError.io` when a tar cannot be written out or read back.
+    public static func digestPayloads(_ bags: [BagWriter]) throws {
+        for bag in bags where !bag.pending.isEmpty { try bag.tar.flush() }
+        let messages = bags.flatMap { $0.pending.map(\.message) }
+        let digests = try TarWriter.ioError { try SHA512Lanes.digests(of: messages) }
+        var next = 0
+        for bag in bags {
+            for (entry, _) in bag.pending {
+                bag.manifest[entry].digest = Hex.encode(digests[next])
+                next += 1
+            }
+            bag.pending = []
+            bag.kept = 0
+        }
     }
 
     /// Writes out the payload written so far and starts the disk on it without waiting (the tag files follow later):
@@ -92,6 +148,7 @@ public final class BagWriter {
     /// `tagFiles`, which a chain of packages calls in order, has only `bag-info.txt` left to add.
     public func endPayload() {
         guard payloadTags == nil else { return }
+        precondition(pending.isEmpty, "a payload digest left for later was never worked out (digestPayloads)")
         let manifestText = Array(manifest.map { "\($0.digest)  \(Self.encodePath($0.path))\n" }.joined().utf8)
         let files = [("bagit.txt", BagVerifier.bagit), ("manifest-sha512.txt", manifestText)]
         payloadTags = (files, files.map(Self.tagManifestLine))

@@ -34,6 +34,21 @@ public enum SHA512Lanes {
         }
     }
 
+    /// A message to hash: bytes in memory, or a range of a file.
+    public enum Message: Sendable, Hashable {
+        /// Bytes held in memory.
+        case bytes([UInt8])
+        /// Bytes read from a file.
+        case file(FileRange)
+
+        var count: Int {
+            switch self {
+            case .bytes(let bytes): bytes.count
+            case .file(let range): range.count
+            }
+        }
+    }
+
     /// The SHA-512 digests of `ranges`, in order, each file opened once and read in 64 KiB pieces.
     /// - Parameters:
     ///   - ranges: the messages.
@@ -41,23 +56,40 @@ public enum SHA512Lanes {
     /// - Returns: one 64-byte digest a range.
     /// - Throws: `CryptoError.io` when a file cannot be opened or ends before its range does.
     public static func digests(of ranges: [FileRange], lanes: Bool = isAvailable) throws(CryptoError) -> [[UInt8]] {
+        try digests(of: ranges.map { .file($0) }, lanes: lanes)
+    }
+
+    /// The SHA-512 digests of `messages`, in order: bytes copied in, files each opened once and read in 64 KiB
+    /// pieces.
+    /// - Parameters:
+    ///   - messages: the messages.
+    ///   - lanes: whether to use the eight-lane code (only where `isAvailable`).
+    /// - Returns: one 64-byte digest a message.
+    /// - Throws: `CryptoError.io` when a file cannot be opened or ends before its range does.
+    public static func digests(of messages: [Message], lanes: Bool = isAvailable) throws(CryptoError) -> [[UInt8]] {
         var files: [String: Int32] = [:]
         defer { for fd in files.values { close(fd) } }
-        for range in ranges where files[range.path] == nil {
+        for case .file(let range) in messages where files[range.path] == nil {
             let fd = open(range.path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw CryptoError(.io, "cannot open \(range.path) to hash it") }
             files[range.path] = fd
         }
-        return try digests(lengths: ranges.map(\.count), lanes: lanes) {
+        return try digests(lengths: messages.map(\.count), lanes: lanes) {
             (message, offset, buffer) throws(CryptoError) in
-            let range = ranges[message]
-            guard let fd = files[range.path] else { preconditionFailure("every file is opened") }
-            var done = 0
-            while done < buffer.count {
-                let n = pread(fd, buffer.u8 + done, buffer.count - done, off_t(range.offset + offset + done))
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw CryptoError(.io, "\(range.path) ended or failed while it was hashed") }
-                done += n
+            switch messages[message] {
+            case .bytes(let bytes):
+                bytes.withUnsafeBytes { b in
+                    buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: b[offset..<(offset + buffer.count)]))
+                }
+            case .file(let range):
+                guard let fd = files[range.path] else { preconditionFailure("every file is opened") }
+                var done = 0
+                while done < buffer.count {
+                    let n = pread(fd, buffer.u8 + done, buffer.count - done, off_t(range.offset + offset + done))
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { throw CryptoError(.io, "\(range.path) ended or failed while it was hashed") }
+                    done += n
+                }
             }
         }
     }
@@ -111,6 +143,9 @@ public enum SHA512Lanes {
         static let capacity = piece + 128 + 256
 
         let lengths: [Int]
+        /// The messages longest first, the order lanes take them in: the long ones then run side by side rather
+        /// than one left running alone at the end.
+        let order: [Int]
         var digests: [[UInt8]]
         /// Word k of lane i at `state[8 * k + i]`.
         let state = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
@@ -133,6 +168,7 @@ public enum SHA512Lanes {
 
         init(lengths: [Int]) {
             self.lengths = lengths
+            order = lengths.indices.sorted { (lengths[$0], $1) > (lengths[$1], $0) }
             digests = [[UInt8]](repeating: [], count: lengths.count)
             buffers.initializeMemory(as: UInt8.self, repeating: 0)
             state.initialize(repeating: 0, count: 64)
@@ -150,7 +186,7 @@ public enum SHA512Lanes {
         ) throws(CryptoError) -> [[UInt8]] {
             while true {
                 for i in 0..<8 where lane[i] == nil && next < lengths.count {
-                    lane[i] = Lane(message: next)
+                    lane[i] = Lane(message: order[next])
                     for k in 0..<8 { state[8 * k + i] = Self.initial[k] }
                     next += 1
                 }

@@ -340,15 +340,46 @@ extension Store {
         // while they are.
         let durable = try FileStreams.FileSystemSync(folder: run.folder)
         do {
-            let written = try Parallel.map(read.count) { i in
-                let opened = try read[i].open(with: run.box)
-                let bag = try writePayload(opened, certificate: batch.certificate, to: temporaries[i], run)
-                // The disk starts on the payload while the processors go on with the next packages; the tag files
-                // that do not chain are worked out here, in parallel.
-                try bag.startWriteback()
-                bag.endPayload()
-                return (Unchecked(bag), opened)
+            // Each core takes the next package until none is left. With AVX-512 its payload digests wait until
+            // the core has written eight packages, then are worked out together, eight files at a time on the
+            // lanes (`SHA512Lanes`: about a third of the time one SHA-512 takes); without, each file is hashed as it
+            // is written.
+            let lanes = SHA512Lanes.isAvailable
+            let next = Mutex(0)
+            let parts = try Parallel.map(min(read.count, ProcessInfo.processInfo.activeProcessorCount)) { _ in
+                var mine: [(Int, Unchecked<BagWriter>, OpenedCase)] = []
+                var waiting: [BagWriter] = []
+                func digest() throws {
+                    try BagWriter.digestPayloads(waiting)
+                    // The tag files that do not chain are worked out here, in parallel.
+                    for bag in waiting { bag.endPayload() }
+                    waiting = []
+                }
+                do {
+                    while true {
+                        let i = next.withLock { n in
+                            defer { n += 1 }
+                            return n
+                        }
+                        guard i < read.count else { break }
+                        let opened = try read[i].open(with: run.box)
+                        let bag = try writePayload(
+                            opened, certificate: batch.certificate, to: temporaries[i], run, deferringDigests: lanes)
+                        // The disk starts on the payload while the processors go on with the next packages.
+                        try bag.startWriteback()
+                        mine.append((i, Unchecked(bag), opened))
+                        waiting.append(bag)
+                        if waiting.count == (lanes ? 8 : 1) { try digest() }
+                    }
+                    try digest()
+                } catch {
+                    // The other cores stop at their next package.
+                    next.withLock { $0 = read.count }
+                    throw error
+                }
+                return mine
             }
+            let written = parts.flatMap { $0 }.sorted { $0.0 < $1.0 }.map { ($0.1, $0.2) }
             let (bags, opened) = (written.map(\.0), written.map(\.1))
             var tags: [BagWriter.TagFiles] = []
             var packages: [ExportedPackage] = []
@@ -613,11 +644,14 @@ extension Store {
 
     /// Writes a package's payload files (metadata, sealed case files, attachments, history, log proof) into a new
     /// bag at `path`; the caller finishes it with the tag files.
-    func writePayload(_ opened: OpenedCase, certificate: [UInt8], to path: String, _ run: ExportRun) throws -> BagWriter
-    {
+    func writePayload(
+        _ opened: OpenedCase, certificate: [UInt8], to path: String, _ run: ExportRun, deferringDigests: Bool = false
+    ) throws -> BagWriter {
         let (c, history, proof) = (opened.letterCase, opened.history, opened.proof)
         let (recipients, now, sealKeys) = (run.recipients, run.now, run.sealKeys)
-        let bag = try BagWriter(path: path, bagName: c.number.description, modificationTime: Int(now.secondsSinceEpoch))
+        let bag = try BagWriter(
+            path: path, bagName: c.number.description, modificationTime: Int(now.secondsSinceEpoch),
+            deferringDigests: deferringDigests)
         // The package's age files — five, and one per attachment — each need a fresh ephemeral key per recipient:
         // worked out together (`BoxSecretKey.generate(count:)`), each used once.
         let ephemerals = EphemeralKeys(count: (5 + c.letter.attachments.count) * recipients.count)
