@@ -31,6 +31,20 @@ struct SHA512LanesTests {
         for (i, message) in messages.enumerated() {
             #expect(digests[i] == SHA512.hash(message), "length \(message.count), lanes \(lanes)")
         }
+        // The same messages every other one as bytes copied in, the rest as stretches of one file.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("lanes-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data(messages.joined()).write(to: URL(fileURLWithPath: file))
+        var offset = 0
+        let mixed = messages.enumerated().map { i, message -> SHA512Lanes.Message in
+            defer { offset += message.count }
+            guard i % 2 == 1 else { return .bytes(message) }
+            return .file(SHA512Lanes.FileRange(path: file, offset: offset, count: message.count))
+        }
+        #expect(try SHA512Lanes.digests(of: mixed, lanes: lanes) == digests)
+        // One long message: seven lanes idle while it runs, many pieces long.
+        let long = SecureRandom.bytes(5 * SHA512Lanes.piece + 77)
+        #expect(try SHA512Lanes.digests(of: [.bytes(long)], lanes: lanes) == [SHA512.hash(long)])
         // One flipped bit changes that message's digest and no other's.
         var flipped = messages
         let victim = messages.firstIndex { $0.count > 1000 } ?? 0
