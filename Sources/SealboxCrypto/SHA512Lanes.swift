@@ -16,8 +16,11 @@ internal import CSHA512Lanes
 /// Without AVX-512, or when asked, the messages are hashed one after another by OpenSSL, with the same reads. The
 /// digests are of public data (archive packages' ciphertext): nothing here runs in constant time, nor needs to.
 public enum SHA512Lanes {
-    /// Whether the processor runs the eight-lane code.
-    public static let isAvailable = sealbox_sha512_lanes_available() != 0
+    /// Whether the processor runs the eight-lane code, and it is not turned off (`SEALBOX_SHA512_LANES=off` in the
+    /// environment: OpenSSL's SHA-512 one file at a time, as on a processor without AVX-512; `Tools/test` runs the
+    /// archive tests so too).
+    public static let isAvailable =
+        sealbox_sha512_lanes_available() != 0 && getenv("SEALBOX_SHA512_LANES").map { String(cString: $0) } != "off"
 
     /// A message to hash: `count` bytes of the file at `path` from `offset`.
     public struct FileRange: Sendable, Hashable {
