@@ -14,10 +14,12 @@ public final class BagWriter {
     private let deferringDigests: Bool
     /// The payload files not hashed yet: their manifest entries and their bytes, kept or where they are in the tar.
     private var pending: [(entry: Int, message: SHA512Lanes.Message)] = []
-    /// The bytes of pending payload files a bag keeps in memory rather than read back (reading back from the page
-    /// cache cost ~65 µs for a reference package's 233 KB here, copying them on the way ~10 µs); larger files are
-    /// read back, so that memory stays flat whatever the attachments' sizes.
-    static let keptBytes = 1 << 20
+    /// The bytes of pending payload files a bag keeps in memory rather than read back from its tar.
+    ///
+    /// Reading a reference package's 233 KB back from the page cache took ~65 µs in the export's profile here;
+    /// keeping them is one memory copy on the way. Past this, files are read back, so that memory stays flat
+    /// whatever the attachments' sizes: at most this much for each of the eight bags a core holds before hashing.
+    static let keptBytes = 512 * 1024
     private var kept = 0
 
     /// Starts a bag in a new tar file.
@@ -87,8 +89,8 @@ public final class BagWriter {
         manifest.append(("data/\(path)", Hex.encode(hash.finalize())))
     }
 
-    /// Works out the digests `bags` left for later (`deferringDigests`), all their payload files together, read
-    /// back from their tars: eight at a time where the processor has AVX-512 (`SHA512Lanes`).
+    /// Works out the digests `bags` left for later (`deferringDigests`), all their payload files together (kept in
+    /// memory, or read back from their tars): eight at a time where the processor has AVX-512 (`SHA512Lanes`).
     /// - Throws: `ArchiveError.io` when a tar cannot be written out or read back.
     public static func digestPayloads(_ bags: [BagWriter]) throws {
         for bag in bags where !bag.pending.isEmpty { try bag.tar.flush() }
