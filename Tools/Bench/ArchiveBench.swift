@@ -132,7 +132,11 @@ func benchArchive(cases count: Int = 200) throws {
     }
     let exportProcessor = rounds.map(\.processor).min() ?? .infinity
     let mb = Double(bytes) / 1e6
-    print("archive: \(packages.count) packages, \(String(format: "%.1f", mb)) MB")
+    print(
+        "archive: \(packages.count) packages, \(String(format: "%.1f", mb)) MB; payload SHA-512 "
+            + (SHA512Lanes.isAvailable
+                ? "eight at a time on AVX-512 lanes"
+                : "one at a time (OpenSSL: no AVX-512, or SEALBOX_SHA512_LANES=off)"))
     let exportRate = Double(packages.count) / export
     Summary.record("archive", "export", exportRate, "packages/s", target: "≥ 1,000 packages/s", met: exportRate >= 1000)
     Summary.record(
