@@ -7,18 +7,17 @@ public import SealboxCrypto
 public final class BagWriter {
     private let tar: TarWriter
     private let name: String
-    private let path: String
     private var manifest: [(path: String, digest: String)] = []
     private var octets = 0
-    /// Whether payload files are hashed later, read back from the tar (`digestPayloads`), rather than on the way.
+    /// Whether payload files are kept and hashed later, many at once (`digestPayloads`), rather than on the way.
     private let deferringDigests: Bool
-    /// The payload files not hashed yet: their manifest entries and their bytes, kept or where they are in the tar.
+    /// The payload files not hashed yet: their manifest entries and their bytes.
     private var pending: [(entry: Int, message: SHA512Lanes.Message)] = []
-    /// The bytes of pending payload files a bag keeps in memory rather than read back from its tar.
+    /// The bytes of payload files a bag keeps in memory for `digestPayloads`; files past this are hashed on the way.
     ///
-    /// Reading a reference package's 233 KB back from the page cache took ~65 µs in the export's profile here;
-    /// keeping them is one memory copy on the way. Past this, files are read back, so that memory stays flat
-    /// whatever the attachments' sizes: at most this much for each of the eight bags a core holds before hashing.
+    /// So memory stays flat whatever the attachments' sizes (at most this much for each of the eight bags a core
+    /// holds before hashing them), and a digest is always of the bytes the export wrote, never of bytes read back
+    /// from the disk, where something else could have changed them meanwhile.
     static let keptBytes = 512 * 1024
     private var kept = 0
 
@@ -27,14 +26,14 @@ public final class BagWriter {
     ///   - path: the tar file, created or truncated.
     ///   - bagName: the bag's folder in the tar: one path component.
     ///   - modificationTime: every entry's time.
-    ///   - deferringDigests: leave the payload's digests to `digestPayloads`, which hashes many bags' files at once
-    ///     (`SHA512Lanes`), instead of hashing each file as it is written.
+    ///   - deferringDigests: keep the payload files (up to `keptBytes` a bag) and leave their digests to
+    ///     `digestPayloads`, which hashes many bags' files at once (`SHA512Lanes`), instead of hashing each file as
+    ///     it is written.
     /// - Throws: `ArchiveError.io`.
     public init(path: String, bagName: String, modificationTime: Int, deferringDigests: Bool = false) throws {
         precondition(!bagName.contains("/") && !bagName.isEmpty, "a bag name is one path component")
         tar = try TarWriter(path: path, modificationTime: modificationTime)
         name = bagName
-        self.path = path
         self.deferringDigests = deferringDigests
     }
 
@@ -57,23 +56,19 @@ public final class BagWriter {
     ) throws {
         precondition(payloadTags == nil, "a payload file added after the payload ended")
         octets += size
-        guard !deferringDigests else {
-            let keep = kept + size <= Self.keptBytes
+        if deferringDigests && kept + size <= Self.keptBytes {
             var bytes: [UInt8] = []
-            if keep {
-                bytes.reserveCapacity(size)
-                kept += size
-            }
-            let start = try tar.add("\(name)/data/\(path)", size: size) { write in
+            bytes.reserveCapacity(size)
+            kept += size
+            try tar.add("\(name)/data/\(path)", size: size) { write in
                 try withoutActuallyEscaping(write) { write in
                     try produce { block in
-                        if keep { bytes.append(contentsOf: block) }
+                        bytes.append(contentsOf: block)
                         try write(block)
                     }
                 }
             }
-            let range = SHA512Lanes.FileRange(path: self.path, offset: start, count: size)
-            pending.append((manifest.count, keep ? .bytes(bytes) : .file(range)))
+            pending.append((manifest.count, .bytes(bytes)))
             manifest.append(("data/\(path)", ""))
             return
         }
@@ -89,11 +84,10 @@ public final class BagWriter {
         manifest.append(("data/\(path)", Hex.encode(hash.finalize())))
     }
 
-    /// Works out the digests `bags` left for later (`deferringDigests`), all their payload files together (kept in
-    /// memory, or read back from their tars): eight at a time where the processor has AVX-512 (`SHA512Lanes`).
-    /// - Throws: `ArchiveError.io` when a tar cannot be written out or read back.
+    /// Works out the digests `bags` left for later (`deferringDigests`), all their kept payload files together:
+    /// eight at a time where the processor has AVX-512 (`SHA512Lanes`).
+    /// - Throws: `ArchiveError.io` if hashing fails (it reads nothing but memory).
     public static func digestPayloads(_ bags: [BagWriter]) throws {
-        for bag in bags where !bag.pending.isEmpty { try bag.tar.flush() }
         let messages = bags.flatMap { $0.pending.map(\.message) }
         let digests = try TarWriter.ioError { try SHA512Lanes.digests(of: messages) }
         var next = 0

@@ -63,19 +63,16 @@ public final class TarWriter {
 
     deinit { archive_write_free(handle) }
 
-    /// The file libarchive writes to, the bytes written to it so far, and the first error it met (libarchive keeps
-    /// only "write error").
+    /// The file libarchive writes to, and the first error it met (libarchive keeps only "write error").
     final class Output {
         let writer: FileStreams.Writer
         var failure: String?
-        var offset = 0
 
         init(_ writer: FileStreams.Writer) { self.writer = writer }
 
         func write(_ bytes: UnsafeRawBufferPointer) -> Bool {
             do {
                 try writer.write(bytes)
-                offset += bytes.count
                 return true
             } catch {
                 failure = failure ?? "\(error)"
@@ -134,31 +131,16 @@ public final class TarWriter {
     }
 
     /// Adds a file of `size` bytes produced block by block by `produce`, which calls its argument for each block.
-    /// - Returns: where the file's bytes start in the tar (libarchive hands every byte straight to the file: no
-    ///   blocking of its own; checked).
-    @discardableResult
     public func add(
         _ name: String, size: Int, produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void
-    ) throws -> Int {
+    ) throws {
         try header(name, size: size)
-        let start = output.offset
         var written = 0
         try produce { block in
             written += block.count
             try data(block, name)
         }
         guard written == size else { throw ArchiveError(.io, "\(name): wrote \(written) bytes, announced \(size)") }
-        guard output.offset == start + size else {
-            throw ArchiveError(
-                .io, "\(name): libarchive held back part of the file (\(output.offset - start) of \(size))")
-        }
-        return start
-    }
-
-    /// Writes out what is gathered so far, so that the file holds every byte added.
-    /// - Throws: `ArchiveError.io`.
-    public func flush() throws {
-        try Self.ioError { try output.writer.flush() }
     }
 
     /// Finishes the archive and, unless `sync` is false (a caller syncing many files itself), flushes it to disk.

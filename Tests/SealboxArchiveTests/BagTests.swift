@@ -33,7 +33,7 @@ struct BagTests {
 
     /// Bags whose payload digests are left for later and worked out together (`digestPayloads`, eight files at a
     /// time on AVX-512) are byte for byte the bags hashed on the way: small files kept in memory, a file past the
-    /// kept bytes read back from the tar, several bags at once; and they verify.
+    /// kept bytes hashed on the way all the same, several bags at once; and they verify.
     @Test func bagsHashedTogetherLaterAreTheBagsHashedOnTheWay() throws {
         let dir = try ExternalTools.temporaryFolder("sealbox-bag-lanes")
         defer { try? FileManager.default.removeItem(at: dir) }
