@@ -69,12 +69,12 @@ func benchArchive(cases count: Int = 200) throws {
         rawParallel = min(rawParallel, try time { try hashAllInParallel() })
     }
     // The export's floor, measured: per package on every core, what no bookkeeping can avoid — SHA-512 over its
-    // bytes (eight packages at a time, as the export hashes them), six age headers (each a fresh ephemeral X25519 key, made six at a time as the export makes them, a
-    // shared secret, HKDF and the header MAC), the case key opened (one more X25519), the department seal verified,
-    // and three Ed25519 signatures (minisign's two and the archived event's); then the same again with each
-    // package's bytes written to a new file and its writeback started, then the files synced together (one `syncfs`,
-    // as the export syncs each batch), dropped from the page cache and renamed as the export does. Best of three
-    // each.
+    // bytes (eight packages at a time, as the export hashes them), six age headers (each a fresh ephemeral X25519
+    // key, made six at a time as the export makes them, a shared secret, HKDF and the header MAC), the case key
+    // opened (one more X25519), the department seal verified, and three Ed25519 signatures (minisign's two and the
+    // archived event's); then the same again with each package's bytes written to a new file and its writeback
+    // started, then the files synced together (one `syncfs`, as the export syncs each batch), dropped from the page
+    // cache and renamed as the export does. Best of three each.
     let (recipient, _) = try store.archiveKeys()
     let boxKey = BoxSecretKey.generate()
     let sealedCaseKey = SealedBox.seal(SymmetricKey.generate().bytes, to: boxKey.publicKey)
