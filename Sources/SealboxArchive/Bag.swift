@@ -12,7 +12,7 @@ public final class BagWriter {
     /// Whether payload files are kept and hashed later, many at once (`digestPayloads`), rather than on the way.
     private let deferringDigests: Bool
     /// The payload files not hashed yet: their manifest entries and their bytes.
-    private var pending: [(entry: Int, message: SHA512Lanes.Message)] = []
+    private var pending: [(entry: Int, bytes: [UInt8])] = []
     /// The bytes of payload files a bag keeps in memory for `digestPayloads`; files past this are hashed on the way.
     ///
     /// So memory stays flat whatever the attachments' sizes (at most this much for each of the eight bags a core
@@ -68,7 +68,7 @@ public final class BagWriter {
                     }
                 }
             }
-            pending.append((manifest.count, .bytes(bytes)))
+            pending.append((manifest.count, bytes))
             manifest.append(("data/\(path)", ""))
             return
         }
@@ -86,10 +86,8 @@ public final class BagWriter {
 
     /// Works out the digests `bags` left for later (`deferringDigests`), all their kept payload files together:
     /// eight at a time where the processor has AVX-512 (`SHA512Lanes`).
-    /// - Throws: `ArchiveError.io` if hashing fails (it reads nothing but memory).
-    public static func digestPayloads(_ bags: [BagWriter]) throws {
-        let messages = bags.flatMap { $0.pending.map(\.message) }
-        let digests = try TarWriter.ioError { try SHA512Lanes.digests(of: messages) }
+    public static func digestPayloads(_ bags: [BagWriter]) {
+        let digests = SHA512Lanes.digests(of: bags.flatMap { $0.pending.map(\.bytes) })
         var next = 0
         for bag in bags {
             for (entry, _) in bag.pending {

@@ -11,10 +11,10 @@ internal import CSHA512Lanes
 ///
 /// One message's SHA-512 is a chain of compressions no processor can run in parallel (OpenSSL's takes ~280 µs for
 /// a package's 233 KB here); eight messages' chains, one per 64-bit lane, run together in ~100 µs a message
-/// (measured). Each message is read in pieces and padded here (FIPS 180-4 §5.1.2); a lane that finishes takes the
-/// next message, so messages of any lengths mix. Memory: eight 64 KiB buffers, whatever the messages' sizes.
-/// Without AVX-512, or when asked, the messages are hashed one after another by OpenSSL, with the same reads. The
-/// digests are of public data (archive packages' ciphertext): nothing here runs in constant time, nor needs to.
+/// (measured). Each message is copied into its lane's buffer in pieces and padded there (FIPS 180-4 §5.1.2); a lane
+/// that finishes takes the next message, so messages of any lengths mix. Without AVX-512, or when asked, the
+/// messages are hashed one after another by OpenSSL. The digests are of public data (archive packages'
+/// ciphertext): nothing here runs in constant time, nor needs to.
 public enum SHA512Lanes {
     /// Whether the processor runs the eight-lane code, and it is not turned off (`SEALBOX_SHA512_LANES=off` in the
     /// environment: OpenSSL's SHA-512 one file at a time, as on a processor without AVX-512; `Tools/test` runs the
@@ -22,77 +22,15 @@ public enum SHA512Lanes {
     public static let isAvailable =
         sealbox_sha512_lanes_available() != 0 && getenv("SEALBOX_SHA512_LANES").map { String(cString: $0) } != "off"
 
-    /// A message to hash: `count` bytes of the file at `path` from `offset`.
-    public struct FileRange: Sendable, Hashable {
-        /// The file.
-        public var path: String
-        /// Where the message starts.
-        public var offset: Int
-        /// Its length.
-        public var count: Int
-
-        /// Creates a range.
-        public init(path: String, offset: Int, count: Int) {
-            (self.path, self.offset, self.count) = (path, offset, count)
-        }
-    }
-
-    /// A message to hash: bytes in memory, or a range of a file.
-    public enum Message: Sendable, Hashable {
-        /// Bytes held in memory.
-        case bytes([UInt8])
-        /// Bytes read from a file.
-        case file(FileRange)
-
-        var count: Int {
-            switch self {
-            case .bytes(let bytes): bytes.count
-            case .file(let range): range.count
-            }
-        }
-    }
-
-    /// The SHA-512 digests of `ranges`, in order, each file opened once and read in 64 KiB pieces.
-    /// - Parameters:
-    ///   - ranges: the messages.
-    ///   - lanes: whether to use the eight-lane code (only where `isAvailable`).
-    /// - Returns: one 64-byte digest a range.
-    /// - Throws: `CryptoError.io` when a file cannot be opened or ends before its range does.
-    public static func digests(of ranges: [FileRange], lanes: Bool = isAvailable) throws(CryptoError) -> [[UInt8]] {
-        try digests(of: ranges.map { .file($0) }, lanes: lanes)
-    }
-
-    /// The SHA-512 digests of `messages`, in order: bytes copied in, files each opened once and read in 64 KiB
-    /// pieces.
+    /// The SHA-512 digests of `messages`, in order.
     /// - Parameters:
     ///   - messages: the messages.
     ///   - lanes: whether to use the eight-lane code (only where `isAvailable`).
     /// - Returns: one 64-byte digest a message.
-    /// - Throws: `CryptoError.io` when a file cannot be opened or ends before its range does.
-    public static func digests(of messages: [Message], lanes: Bool = isAvailable) throws(CryptoError) -> [[UInt8]] {
-        var files: [String: Int32] = [:]
-        defer { for fd in files.values { close(fd) } }
-        for case .file(let range) in messages where files[range.path] == nil {
-            let fd = open(range.path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw CryptoError(.io, "cannot open \(range.path) to hash it") }
-            files[range.path] = fd
-        }
-        return try digests(lengths: messages.map(\.count), lanes: lanes) {
-            (message, offset, buffer) throws(CryptoError) in
-            switch messages[message] {
-            case .bytes(let bytes):
-                bytes.withUnsafeBytes { b in
-                    buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: b[offset..<(offset + buffer.count)]))
-                }
-            case .file(let range):
-                guard let fd = files[range.path] else { preconditionFailure("every file is opened") }
-                var done = 0
-                while done < buffer.count {
-                    let n = pread(fd, buffer.u8 + done, buffer.count - done, off_t(range.offset + offset + done))
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { throw CryptoError(.io, "\(range.path) ended or failed while it was hashed") }
-                    done += n
-                }
+    public static func digests(of messages: [[UInt8]], lanes: Bool = isAvailable) -> [[UInt8]] {
+        digests(lengths: messages.map(\.count), lanes: lanes) { message, offset, buffer in
+            messages[message].withUnsafeBytes { m in
+                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: m[offset..<(offset + buffer.count)]))
             }
         }
     }
@@ -104,16 +42,15 @@ public enum SHA512Lanes {
     ///   - lanes: whether to use the eight-lane code (only where `isAvailable`).
     ///   - read: fills a buffer with a message's bytes from an offset.
     /// - Returns: one 64-byte digest a message.
-    /// - Throws: what `read` throws.
     static func digests(
         lengths: [Int], lanes: Bool = isAvailable,
-        read: (Int, Int, UnsafeMutableRawBufferPointer) throws(CryptoError) -> Void
-    ) throws(CryptoError) -> [[UInt8]] {
+        read: (Int, Int, UnsafeMutableRawBufferPointer) -> Void
+    ) -> [[UInt8]] {
         precondition(!lanes || isAvailable, "the eight-lane SHA-512 needs AVX-512")
         guard lanes else {
-            return try lengths.indices.map { (i) throws(CryptoError) in try oneByOne(lengths[i], i, read) }
+            return lengths.indices.map { oneByOne(lengths[$0], $0, read) }
         }
-        return try Machine(lengths: lengths).run(read)
+        return Machine(lengths: lengths).run(read)
     }
 
     /// The bytes a lane reads at a time; its buffer holds these, a block left over, and the padding.
@@ -121,15 +58,15 @@ public enum SHA512Lanes {
 
     /// One message hashed by OpenSSL, read in pieces.
     private static func oneByOne(
-        _ length: Int, _ message: Int, _ read: (Int, Int, UnsafeMutableRawBufferPointer) throws(CryptoError) -> Void
-    ) throws(CryptoError) -> [UInt8] {
+        _ length: Int, _ message: Int, _ read: (Int, Int, UnsafeMutableRawBufferPointer) -> Void
+    ) -> [UInt8] {
         let hash = OpenSSLSHA512()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(length, piece), alignment: 64)
         defer { buffer.deallocate() }
         var offset = 0
         while offset < length {
             let part = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(piece, length - offset)])
-            try read(message, offset, part)
+            read(message, offset, part)
             hash.update(UnsafeRawBufferPointer(part))
             offset += part.count
         }
@@ -185,8 +122,8 @@ public enum SHA512Lanes {
         }
 
         func run(
-            _ read: (Int, Int, UnsafeMutableRawBufferPointer) throws(CryptoError) -> Void
-        ) throws(CryptoError) -> [[UInt8]] {
+            _ read: (Int, Int, UnsafeMutableRawBufferPointer) -> Void
+        ) -> [[UInt8]] {
             while true {
                 for i in 0..<8 where lane[i] == nil && next < lengths.count {
                     lane[i] = Lane(message: order[next])
@@ -196,7 +133,7 @@ public enum SHA512Lanes {
                 guard lane.contains(where: { $0 != nil }) else { return digests }
                 var blocks = Int.max
                 for i in 0..<8 where lane[i] != nil {
-                    try refill(i, read)
+                    refill(i, read)
                     if let current = lane[i] { blocks = min(blocks, (current.end - current.start) / 128) }
                 }
                 compress(blocks)
@@ -212,8 +149,8 @@ public enum SHA512Lanes {
         /// Tops up lane `i`'s buffer when less than a block is left: the rest moved to the front, the next piece
         /// read after it, and, once the message is all read, its padding.
         func refill(
-            _ i: Int, _ read: (Int, Int, UnsafeMutableRawBufferPointer) throws(CryptoError) -> Void
-        ) throws(CryptoError) {
+            _ i: Int, _ read: (Int, Int, UnsafeMutableRawBufferPointer) -> Void
+        ) {
             guard var current = lane[i], current.end - current.start < 128, !current.padded else { return }
             let length = lengths[current.message]
             let base = i * Self.capacity
@@ -223,7 +160,7 @@ public enum SHA512Lanes {
             var end = left
             let count = min(piece, length - current.fetched)
             if count > 0 {
-                try read(
+                read(
                     current.message, current.fetched,
                     UnsafeMutableRawBufferPointer(rebasing: buffer[end..<(end + count)]))
                 current.fetched += count

@@ -349,8 +349,8 @@ extension Store {
             let parts = try Parallel.map(min(read.count, ProcessInfo.processInfo.activeProcessorCount)) { _ in
                 var mine: [(Int, Unchecked<BagWriter>, OpenedCase)] = []
                 var waiting: [BagWriter] = []
-                func digest() throws {
-                    try BagWriter.digestPayloads(waiting)
+                func digest() {
+                    BagWriter.digestPayloads(waiting)
                     // The tag files that do not chain are worked out here, in parallel.
                     for bag in waiting { bag.endPayload() }
                     waiting = []
@@ -369,9 +369,9 @@ extension Store {
                         try bag.startWriteback()
                         mine.append((i, Unchecked(bag), opened))
                         waiting.append(bag)
-                        if waiting.count == (lanes ? 8 : 1) { try digest() }
+                        if waiting.count == (lanes ? 8 : 1) { digest() }
                     }
-                    try digest()
+                    digest()
                 } catch {
                     // The other cores stop at their next package.
                     next.withLock { $0 = read.count }

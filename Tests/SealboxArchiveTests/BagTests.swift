@@ -63,7 +63,7 @@ struct BagTests {
                 try bag.startWriteback()
                 return bag
             }
-            if deferring { try BagWriter.digestPayloads(bags) }
+            if deferring { BagWriter.digestPayloads(bags) }
             return try bags.indices.map { n in
                 _ = try bags[n].finish(
                     info: [("External-Identifier", "2026-00012\(n)")], baggingDate: "2026-03-02", signer: key,
