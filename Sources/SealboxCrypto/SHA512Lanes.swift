@@ -28,50 +28,17 @@ public enum SHA512Lanes {
     ///   - lanes: whether to use the eight-lane code (only where `isAvailable`).
     /// - Returns: one 64-byte digest a message.
     public static func digests(of messages: [[UInt8]], lanes: Bool = isAvailable) -> [[UInt8]] {
-        digests(lengths: messages.map(\.count), lanes: lanes) { message, offset, buffer in
+        precondition(!lanes || isAvailable, "the eight-lane SHA-512 needs AVX-512")
+        guard lanes else { return messages.map { OpenSSLSHA512.hash($0) } }
+        return Machine(lengths: messages.map(\.count)).run { message, offset, buffer in
             messages[message].withUnsafeBytes { m in
                 buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: m[offset..<(offset + buffer.count)]))
             }
         }
     }
 
-    /// The SHA-512 digests of messages of `lengths`, whose bytes `read` fills in: message, offset in it, and a
-    /// buffer to fill exactly (within the message's length).
-    /// - Parameters:
-    ///   - lengths: each message's length.
-    ///   - lanes: whether to use the eight-lane code (only where `isAvailable`).
-    ///   - read: fills a buffer with a message's bytes from an offset.
-    /// - Returns: one 64-byte digest a message.
-    static func digests(
-        lengths: [Int], lanes: Bool = isAvailable,
-        read: (Int, Int, UnsafeMutableRawBufferPointer) -> Void
-    ) -> [[UInt8]] {
-        precondition(!lanes || isAvailable, "the eight-lane SHA-512 needs AVX-512")
-        guard lanes else {
-            return lengths.indices.map { oneByOne(lengths[$0], $0, read) }
-        }
-        return Machine(lengths: lengths).run(read)
-    }
-
-    /// The bytes a lane reads at a time; its buffer holds these, a block left over, and the padding.
+    /// The bytes a lane copies in at a time; its buffer holds these, a block left over, and the padding.
     static let piece = 64 * 1024
-
-    /// One message hashed by OpenSSL, read in pieces.
-    private static func oneByOne(
-        _ length: Int, _ message: Int, _ read: (Int, Int, UnsafeMutableRawBufferPointer) -> Void
-    ) -> [UInt8] {
-        let hash = OpenSSLSHA512()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(length, piece), alignment: 64)
-        defer { buffer.deallocate() }
-        var offset = 0
-        while offset < length {
-            let part = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(piece, length - offset)])
-            read(message, offset, part)
-            hash.update(UnsafeRawBufferPointer(part))
-            offset += part.count
-        }
-        return hash.finalize()
-    }
 
     /// The eight lanes: each hashes one message at a time, from its own buffer.
     private final class Machine {
